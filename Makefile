@@ -1,0 +1,115 @@
+# KIM front door. Start here: `make run` (everything, locally) and `make test` (every test).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+comma := ,
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+UV := .tools/bin/uv
+APP_PY := .venv/bin/python
+BOT_PY := bot/.venv/bin/python
+
+# Embedded defaults; any of these can be overridden from the environment or .env.
+export PYTHONPATH := $(CURDIR)
+export API_HOST ?= 127.0.0.1
+export API_PORT ?= 8000
+export RASA_PORT ?= 5005
+export ACTIONS_PORT ?= 5055
+export RASA_URL ?= http://127.0.0.1:$(RASA_PORT)
+export ACTION_SERVER_URL ?= http://127.0.0.1:$(ACTIONS_PORT)
+export API_INTERNAL_URL ?= http://127.0.0.1:$(API_PORT)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export UV_LINK_MODE := copy
+
+ENV_FILES := var/local.env$(if $(wildcard .env),$(comma).env)
+
+.PHONY: help install run test test-app test-bot test-postgres lint format migrate demo model \
+        i18n-extract i18n-update i18n-compile bench clean
+
+help:
+	@echo "make run    install, migrate, load the demo county, train if stale, start everything"
+	@echo "make test   install and run every test (SQLite; PostgreSQL too when KIM_TEST_POSTGRES_URL is set)"
+	@echo "other: install migrate demo model lint format i18n-extract i18n-update i18n-compile bench clean"
+
+# --- installation -----------------------------------------------------------------------------
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+.venv/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+bot/.venv/.installed: $(UV) bot/requirements-dev.lock scripts/find_python310.sh
+	@py310=$$(UV=$(UV) scripts/find_python310.sh) && \
+	  { [ -x $(BOT_PY) ] || $(UV) venv --quiet --python "$$py310" bot/.venv; }
+	$(UV) pip sync --python $(BOT_PY) bot/requirements-dev.lock
+	touch $@
+
+CATALOGS := $(wildcard i18n/locales/*/LC_MESSAGES/messages.po)
+i18n/.compiled: .venv/.installed $(CATALOGS)
+	.venv/bin/pybabel compile -d i18n/locales -D messages >/dev/null
+	touch $@
+
+var/local.env: .venv/.installed
+	$(APP_PY) scripts/local_env.py
+
+install: .venv/.installed bot/.venv/.installed i18n/.compiled var/local.env
+
+# --- the running system -----------------------------------------------------------------------
+migrate: install
+	.venv/bin/alembic upgrade head
+
+demo: migrate
+	$(APP_PY) -m api.cli load-county
+
+model: install
+	$(APP_PY) scripts/train_model.py
+
+run: demo model
+	@echo "Starting api, rasa, actions, worker and beat. Rasa needs about a minute to load;"
+	@echo "the api prints the URL when everything is ready (http://$(API_HOST):$(API_PORT)). Ctrl-C stops all."
+	.venv/bin/honcho start -f Procfile -e $(ENV_FILES)
+
+# --- tests ------------------------------------------------------------------------------------
+test: install model test-bot test-app
+	@if [ -n "$${KIM_TEST_POSTGRES_URL:-}" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-bot: install
+	env -u PYTHONPATH $(BOT_PY) -m pytest -p no:cacheprovider tests/actions
+
+test-app: install model
+	env -u TEST_DATABASE_URL -u TEST_REDIS_URL .venv/bin/pytest
+
+# The same suite on PostgreSQL and Redis (CI: .ci/run sets KIM_TEST_POSTGRES_URL, KIM_TEST_REDIS_URL).
+test-postgres: install model
+	TEST_DATABASE_URL=$${KIM_TEST_POSTGRES_URL:?set KIM_TEST_POSTGRES_URL} \
+	TEST_REDIS_URL=$${KIM_TEST_REDIS_URL:-} .venv/bin/pytest
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+format: install
+	.venv/bin/ruff check --fix .
+	.venv/bin/ruff format .
+
+# --- translations -----------------------------------------------------------------------------
+i18n-extract: install
+	.venv/bin/pybabel extract -F i18n/babel.cfg -o i18n/messages.pot --no-location --sort-output \
+	  --project "KIM front door" --copyright-holder "KIM front door" -c "TRANSLATORS:" .
+
+i18n-update: i18n-extract
+	.venv/bin/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-location --width 100
+
+i18n-compile: i18n/.compiled
+
+# --- measurement ------------------------------------------------------------------------------
+bench: install model
+	$(APP_PY) -m bench.chat
+
+clean:
+	rm -rf .venv .tools bot/.venv bot/models var i18n/.compiled

@@ -1,0 +1,5 @@
+"""Rasa custom actions (bot environment). They never import app packages: they call the api over HTTP."""
+
+from actions.session import ActionSessionStart
+
+__all__ = ["ActionSessionStart"]

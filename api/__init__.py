@@ -1,0 +1,1 @@
+"""The FastAPI app: the only public process (pages, channels, NLG and internal endpoints)."""

@@ -1,0 +1,79 @@
+"""Dependencies shared by routes: settings, database session, the county being served."""
+
+import hmac
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Query, Request
+from sqlalchemy.orm import Session
+
+from core.db import get_sessionmaker
+from core.settings import Settings, get_settings
+from scheduler.service import get_county
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_session() -> Iterator[Session]:
+    session = get_sessionmaker()()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@dataclass(frozen=True)
+class CountyContext:
+    slug: str
+    name: str
+    languages: list[str]
+    default_language: str
+
+
+_COUNTY_TTL_SECONDS = 30.0
+_county_cache: dict[str, tuple[float, CountyContext]] = {}
+
+
+def load_county_context(settings: Settings) -> CountyContext:
+    """The served county, cached briefly: it changes only when an admin edits it."""
+    cached = _county_cache.get(settings.county)
+    if cached and time.monotonic() - cached[0] < _COUNTY_TTL_SECONDS:
+        return cached[1]
+    with get_sessionmaker()() as session:
+        county = get_county(session, settings.county)
+        if county is None:
+            raise HTTPException(
+                503, f"county {settings.county!r} is not loaded: run `make demo` or the loader"
+            )
+        context = CountyContext(county.slug, county.name, county.languages, county.default_language)
+    _county_cache[settings.county] = (time.monotonic(), context)
+    return context
+
+
+def get_county_context(settings: SettingsDep) -> CountyContext:
+    return load_county_context(settings)
+
+
+CountyDep = Annotated[CountyContext, Depends(get_county_context)]
+
+
+def require_internal_token(
+    settings: SettingsDep, token: Annotated[str, Query()] = ""
+) -> None:
+    """Rasa and the action server send the shared token; nobody else may call internal routes."""
+    expected = settings.internal_token.get_secret_value()
+    if not expected or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise HTTPException(403, "invalid internal token")
+
+
+def get_rasa(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.rasa

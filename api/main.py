@@ -1,0 +1,40 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from api.errors import install_error_handlers
+from api.rasa import RasaClient
+from api.routes import chat, health, nlg, pages
+from core.settings import get_settings
+from i18n.detect import warm_up
+from i18n.languages import LANGUAGES
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings = get_settings()
+    app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+    await run_in_threadpool(warm_up, list(LANGUAGES))
+    yield
+    await app.state.rasa.aclose()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="KIM front door",
+        summary="Multilingual first contact, screening and Sprechstunden booking for KIM.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    for module in (health, chat, nlg, pages):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    return app
+
+
+app = create_app()

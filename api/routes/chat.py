@@ -1,0 +1,76 @@
+"""The web channel: the chat widget posts here; the answer comes back in the resident's language."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import CountyDep, SettingsDep, get_rasa
+from api.errors import ApiError, request_language
+from api.rasa import RasaClient, RasaUnavailable
+from api.schemas import ChatRequest, ChatResponse, ErrorResponse
+from conversations.service import pseudonym, record_message
+from core.db import session_scope
+from i18n.catalogs import N_, gettext
+
+CHANNEL = "web"
+
+EMPTY_TEXT = N_("Bitte schreiben Sie eine Nachricht.")
+TEXT_TOO_LONG = N_("Ihre Nachricht ist zu lang. Bitte schreiben Sie höchstens {max} Zeichen.")
+UNKNOWN_LANGUAGE = N_("Diese Sprache gibt es hier nicht. Diese Sprachen gibt es: {languages}.")
+ASSISTANT_UNAVAILABLE = N_(
+    "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute noch einmal."
+)
+
+router = APIRouter(tags=["channels"])
+
+_ERRORS = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+
+
+@router.post("/api/v1/chat", response_model=ChatResponse, responses=_ERRORS)  # type: ignore[arg-type]
+async def chat(
+    body: ChatRequest,
+    request: Request,
+    settings: SettingsDep,
+    county: CountyDep,
+    rasa: Annotated[RasaClient, Depends(get_rasa)],
+) -> ChatResponse:
+    if body.language in county.languages:
+        error_language = body.language
+    else:
+        error_language = request_language(request)
+    if body.language is not None and body.language not in county.languages:
+        message = gettext(error_language, UNKNOWN_LANGUAGE, languages=", ".join(county.languages))
+        raise ApiError(422, "unknown_language", message, field="language")
+    text = body.text.strip()
+    if not text:
+        raise ApiError(422, "empty_text", gettext(error_language, EMPTY_TEXT), field="text")
+    if len(text) > settings.chat_max_chars:
+        message = gettext(error_language, TEXT_TOO_LONG, max=settings.chat_max_chars)
+        raise ApiError(422, "text_too_long", message, field="text")
+
+    conversation_id = pseudonym(
+        settings.pseudonym_pepper.get_secret_value(), CHANNEL, body.sender_id
+    )
+
+    def _record() -> str:
+        with session_scope() as session:
+            conversation = record_message(
+                session,
+                conversation_id,
+                CHANNEL,
+                text,
+                body.language,
+                body.source,
+                county.languages,
+                county.default_language,
+            )
+            return conversation.language
+
+    language = await run_in_threadpool(_record)
+    metadata = {"language": language, "channel": CHANNEL, "source": body.source}
+    try:
+        messages = await rasa.send(conversation_id, text, metadata)
+    except RasaUnavailable as error:
+        raise ApiError(503, "assistant_unavailable", gettext(language, ASSISTANT_UNAVAILABLE)) from error
+    return ChatResponse(language=language, messages=messages)  # type: ignore[arg-type]

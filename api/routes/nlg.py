@@ -1,0 +1,51 @@
+"""Rasa's NLG callback: every bot text is rendered here, in the conversation's language."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel
+
+from api.deps import CountyDep, SessionDep, SettingsDep, require_internal_token
+from conversations.models import Conversation
+from i18n.responses import load_responses, render
+
+router = APIRouter(tags=["internal"], dependencies=[Depends(require_internal_token)])
+
+class NlgRequest(BaseModel):
+    """What Rasa 3.6 posts (rasa/core/nlg/callback.py)."""
+
+    response: str
+    arguments: dict[str, Any] = {}
+    tracker: dict[str, Any] = {}
+    channel: dict[str, Any] = {}
+
+def tracker_language(tracker: dict[str, Any], enabled: list[str]) -> str | None:
+    """The language the api attached to the resident's latest message."""
+    for event in reversed(tracker.get("events") or []):
+        if event.get("event") == "user":
+            language = (event.get("metadata") or {}).get("language")
+            if language in enabled:
+                return language
+    return None
+
+@router.post("/internal/nlg")
+def nlg(
+    body: NlgRequest,
+    settings: SettingsDep,
+    county: CountyDep,
+    session: SessionDep,
+) -> dict[str, Any]:
+    responses = load_responses(settings.bot_domain_path)
+    template = responses.get(body.response)
+    if template is None:
+        raise HTTPException(404, f"unknown response {body.response!r}")
+    language = tracker_language(body.tracker, county.languages)
+    if language is None:
+        conversation = session.get(Conversation, body.tracker.get("sender_id", ""))
+        language = conversation.language if conversation else county.default_language
+    variables = {
+        **{k: v for k, v in (body.tracker.get("slots") or {}).items() if v is not None},
+        **body.arguments,
+        "county_name": county.name,
+    }
+    return render(template, body.response, language, variables)

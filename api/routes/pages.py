@@ -1,0 +1,44 @@
+"""Pages residents open in a browser."""
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.deps import CountyDep, SettingsDep
+from i18n.catalogs import gettext
+from i18n.languages import LANGUAGES
+from i18n.negotiate import negotiate
+
+router = APIRouter(tags=["pages"])
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+
+
+@router.get("/", response_class=HTMLResponse)
+def chat_page(
+    request: Request,
+    county: CountyDep,
+    settings: SettingsDep,
+    lang: Annotated[str | None, Query(max_length=8)] = None,
+) -> HTMLResponse:
+    if lang not in county.languages:
+        lang = negotiate(request.headers.get("accept-language"), county.languages, county.default_language)
+    language = LANGUAGES[lang]
+    offered = [LANGUAGES[code] for code in county.languages]
+    return templates.TemplateResponse(
+        request,
+        "chat.html",
+        {
+            "_": lambda message, **kw: gettext(lang, message, **kw),
+            "lang": language,
+            "languages": offered,
+            "county_name": county.name,
+            "max_chars": settings.chat_max_chars,
+            "config": {
+                "language": lang,
+                "directions": {code.code: code.direction for code in offered},
+            },
+        },
+    )

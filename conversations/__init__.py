@@ -1,0 +1,1 @@
+"""The pseudonymous conversation every channel shares: language, channel and source office."""

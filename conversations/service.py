@@ -1,0 +1,82 @@
+"""Writes to conversations happen here: pseudonymous ids and the conversation's language."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from conversations.models import Conversation
+from core.db import utcnow
+from i18n.detect import detect_language
+
+
+def pseudonym(pepper: str, channel: str, sender: str) -> str:
+    """A stable conversation id that cannot be turned back into a phone number or chat id."""
+    digest = hmac.new(pepper.encode(), f"{channel}:{sender}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class LanguageChoice:
+    language: str
+    origin: str  # explicit, detected, kept or default
+
+
+def choose_language(
+    text: str,
+    explicit: str | None,
+    current: str | None,
+    enabled: list[str],
+    default: str,
+) -> LanguageChoice:
+    """Explicit choice wins; then strong evidence from the text; then the current language;
+    then the county's default (weak evidence such as "ok" never switches)."""
+    if explicit:
+        return LanguageChoice(explicit, "explicit")
+    detection = detect_language(text, enabled)
+    if detection and detection.strong:
+        return LanguageChoice(detection.language, "detected")
+    if current:
+        return LanguageChoice(current, "kept")
+    return LanguageChoice(default, "default")
+
+
+def record_message(
+    session: Session,
+    conversation_id: str,
+    channel: str,
+    text: str,
+    explicit_language: str | None,
+    source: str | None,
+    enabled: list[str],
+    default_language: str,
+) -> Conversation:
+    """Create or update the conversation for an incoming message and settle its language."""
+    conversation = session.get(Conversation, conversation_id)
+    choice = choose_language(
+        text,
+        explicit_language,
+        conversation.language if conversation else None,
+        enabled,
+        default_language,
+    )
+    now = utcnow()
+    if conversation is None:
+        conversation = Conversation(
+            id=conversation_id,
+            channel=channel,
+            source=source,
+            started_at=now,
+            language=choice.language,
+            language_origin=choice.origin,
+        )
+        session.add(conversation)
+    elif choice.origin != "kept":
+        conversation.language = choice.language
+        conversation.language_origin = choice.origin
+    if source and not conversation.source:
+        conversation.source = source
+    conversation.last_message_at = now
+    session.flush()
+    return conversation

@@ -1,0 +1,1 @@
+"""Infrastructure shared by every domain package: settings, database, Celery. Imports nothing of ours."""

@@ -1,0 +1,97 @@
+"""Settings from environment variables (documented in .env.example).
+
+Embedded defaults make `make run` work with no configuration: a SQLite file and an embedded
+Celery broker under `var/`. Production sets DATABASE_URL, REDIS_URL and the secrets.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        # var/local.env holds secrets generated for local runs; .env (yours) overrides it.
+        env_file=(PROJECT_ROOT / "var" / "local.env", PROJECT_ROOT / ".env"),
+        extra="ignore",
+    )
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="KIM_ENV"
+    )
+    county: str = Field("hoexter", validation_alias="KIM_COUNTY")
+    counties_dir: Path = PROJECT_ROOT / "config" / "counties"
+    var_dir: Path = Field(PROJECT_ROOT / "var", validation_alias="KIM_VAR_DIR")
+
+    database_url: str | None = None
+    redis_url: str | None = None
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    rasa_timeout_seconds: float = 30.0
+    # Where residents reach the api (links, QR codes); defaults to the local address.
+    public_url: str | None = None
+
+    # Shared with Rasa (NLG callback) and the action server: guards the api's internal endpoints.
+    internal_token: SecretStr = SecretStr("")
+    # Secret pepper for pseudonymous conversation ids: a sender's id is never stored as is.
+    pseudonym_pepper: SecretStr = SecretStr("")
+
+    bot_domain_path: Path = PROJECT_ROOT / "bot" / "domain.yml"
+    locales_dir: Path = PROJECT_ROOT / "i18n" / "locales"
+
+    chat_max_chars: int = 1000
+
+    @model_validator(mode="after")
+    def _secrets_required_outside_development(self) -> "Settings":
+        if self.environment == "production":
+            missing = [
+                name
+                for name in ("internal_token", "pseudonym_pepper")
+                if len(getattr(self, name).get_secret_value()) < 16
+            ]
+            if missing:
+                raise ValueError(
+                    "production needs these secrets (at least 16 characters): "
+                    + ", ".join(name.upper() for name in missing)
+                )
+            if not self.database_url:
+                raise ValueError("production needs DATABASE_URL (PostgreSQL)")
+        return self
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with a driver SQLAlchemy 2 can use (psycopg 3 for PostgreSQL)."""
+        if not self.database_url:
+            return f"sqlite:///{self.var_dir / 'kim.sqlite'}"
+        url = self.database_url
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def celery_broker_url(self) -> str:
+        return self.redis_url or f"sqla+sqlite:///{self.var_dir / 'celery-broker.sqlite'}"
+
+    @property
+    def celery_result_backend(self) -> str:
+        return self.redis_url or f"db+sqlite:///{self.var_dir / 'celery-results.sqlite'}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    settings = Settings()
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    return settings

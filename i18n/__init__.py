@@ -1,0 +1,1 @@
+"""Languages, gettext catalogs, language detection and locale-aware formatting."""

@@ -1,0 +1,1 @@
+"""Screening, consent, triage rules and pre-intake records handed to the case system."""

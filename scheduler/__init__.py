@@ -1,0 +1,1 @@
+"""Counties, municipalities, Sprechstunden locations, office hours, slots and bookings."""

@@ -1,0 +1,81 @@
+"""Train the Rasa model when it is missing or its inputs changed; otherwise do nothing.
+
+The model file is named after a hash of everything it is trained from (config, domain,
+training data), so "stale" means "no model for these exact inputs", not a guess from mtimes.
+Usage: python scripts/train_model.py [--print-path]
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT = ROOT / "bot"
+MODELS = BOT / "models"
+RASA = BOT / ".venv" / "bin" / "rasa"
+
+
+def training_inputs() -> list[Path]:
+    return [BOT / "config.yml", BOT / "domain.yml", *sorted((BOT / "data").rglob("*.yml"))]
+
+
+def fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in training_inputs():
+        digest.update(str(path.relative_to(BOT)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def current_model() -> Path:
+    return MODELS / f"kim-{fingerprint()}.tar.gz"
+
+
+def bot_env() -> dict[str, str]:
+    """Rasa runs offline: no telemetry, quiet TensorFlow, its cache under var/."""
+    return {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "RASA_CACHE_DIRECTORY": str(ROOT / "var" / "rasa-cache"),
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+
+
+def train() -> Path:
+    model = current_model()
+    if model.exists():
+        print(f"model is current: {model.relative_to(ROOT)}")
+        return model
+    if not RASA.exists():
+        sys.exit("bot/.venv is missing: run `make install` first")
+    MODELS.mkdir(exist_ok=True)
+    print(f"training {model.relative_to(ROOT)} ...", flush=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(RASA), "train",
+            "--config", str(BOT / "config.yml"),
+            "--domain", str(BOT / "domain.yml"),
+            "--data", str(BOT / "data"),
+            "--out", str(MODELS),
+            "--fixed-model-name", model.name.removesuffix(".tar.gz"),
+        ],
+        cwd=ROOT,
+        env=bot_env(),
+        check=True,
+    )
+    print(f"trained in {time.perf_counter() - started:.0f} s", flush=True)
+    for old in MODELS.glob("kim-*.tar.gz"):
+        if old != model:
+            old.unlink()
+    return model
+
+
+if __name__ == "__main__":
+    path = train()
+    if "--print-path" in sys.argv:
+        print(path)

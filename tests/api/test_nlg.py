@@ -1,0 +1,61 @@
+"""Rasa's NLG callback renders each response in the conversation's language."""
+
+from conversations.service import record_message
+
+
+def nlg(client, settings, response, tracker=None, token=None, arguments=None):
+    token = settings.internal_token.get_secret_value() if token is None else token
+    return client.post(
+        f"/internal/nlg?token={token}",
+        json={
+            "response": response,
+            "arguments": arguments or {},
+            "tracker": tracker or {"sender_id": "unknown", "slots": {}, "events": []},
+            "channel": {"name": "rest"},
+        },
+    )
+
+
+def user_event(language):
+    return {"event": "user", "text": "…", "metadata": {"language": language, "channel": "web"}}
+
+
+def test_refuses_callers_without_the_internal_token(client, settings):
+    assert nlg(client, settings, "utter_greet", token="").status_code == 403
+    assert nlg(client, settings, "utter_greet", token="wrong-token").status_code == 403
+
+
+def test_renders_arabic_with_the_county_filled_in_and_buttons_translated(client, settings):
+    tracker = {"sender_id": "c1", "slots": {}, "events": [user_event("de"), user_event("ar")]}
+    body = nlg(client, settings, "utter_greet", tracker).json()
+    assert body["text"].startswith("مرحباً!")
+    assert "Kreis Höxter" in body["text"]
+    assert body["buttons"] == [{"title": "ما هو KIM؟", "payload": "/faq_counselling"}]
+
+
+def test_renders_english(client, settings):
+    tracker = {"sender_id": "c2", "slots": {}, "events": [user_event("en")]}
+    assert nlg(client, settings, "utter_goodbye", tracker).json()["text"] == (
+        "Goodbye! You can write to me again at any time."
+    )
+
+
+def test_falls_back_to_the_stored_conversation_language(client, settings, session):
+    record_message(session, "stored-conv", "web", "hello", "en", None, ["de", "en", "ar"], "de")
+    session.commit()
+    tracker = {"sender_id": "stored-conv", "slots": {}, "events": []}
+    assert nlg(client, settings, "utter_goodbye", tracker).json()["text"].startswith("Goodbye")
+
+
+def test_falls_back_to_the_county_default_language(client, settings):
+    body = nlg(client, settings, "utter_goodbye").json()
+    assert body["text"] == "Auf Wiedersehen! Sie können mir jederzeit wieder schreiben."
+
+
+def test_ignores_a_language_the_county_does_not_offer(client, settings):
+    tracker = {"sender_id": "c3", "slots": {}, "events": [user_event("xx")]}
+    assert nlg(client, settings, "utter_goodbye", tracker).json()["text"].startswith("Auf Wieder")
+
+
+def test_unknown_response_is_an_error_not_silence(client, settings):
+    assert nlg(client, settings, "utter_does_not_exist").status_code == 404

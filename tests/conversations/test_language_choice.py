@@ -1,0 +1,38 @@
+from conversations.models import Conversation
+from conversations.service import choose_language, pseudonym, record_message
+
+ENABLED = ["de", "en", "ar"]
+
+
+def test_pseudonym_is_stable_and_hides_the_sender():
+    first = pseudonym("pepper", "whatsapp", "+4917612345678")
+    assert first == pseudonym("pepper", "whatsapp", "+4917612345678")
+    assert "4917612345678" not in first
+    assert first != pseudonym("other-pepper", "whatsapp", "+4917612345678")
+    assert first != pseudonym("pepper", "sms", "+4917612345678")
+
+
+def test_explicit_choice_wins_over_the_text():
+    assert choose_language("Hallo", "ar", None, ENABLED, "de").language == "ar"
+
+
+def test_weak_evidence_keeps_the_current_language():
+    choice = choose_language("ok", None, "ar", ENABLED, "de")
+    assert (choice.language, choice.origin) == ("ar", "kept")
+
+
+def test_strong_evidence_switches():
+    choice = choose_language("hello", None, "de", ENABLED, "de")
+    assert (choice.language, choice.origin) == ("en", "detected")
+
+
+def test_no_evidence_in_a_new_conversation_gives_the_default():
+    choice = choose_language("/greet", None, None, ENABLED, "de")
+    assert (choice.language, choice.origin) == ("de", "default")
+
+
+def test_record_message_keeps_language_and_first_source(session):
+    record_message(session, "conv-a", "web", "مرحبا", None, "ewo-hoexter", ENABLED, "de")
+    conversation = record_message(session, "conv-a", "web", "ok", None, "other", ENABLED, "de")
+    assert session.get(Conversation, "conv-a") is conversation
+    assert (conversation.language, conversation.source) == ("ar", "ewo-hoexter")
