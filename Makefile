@@ -75,7 +75,7 @@ run: demo model
 	.venv/bin/honcho start -f Procfile -e $(ENV_FILES)
 
 # --- tests ------------------------------------------------------------------------------------
-test: install model test-bot test-app
+test: install lint model test-bot test-app
 	@if [ -n "$${KIM_TEST_POSTGRES_URL:-}" ]; then $(MAKE) --no-print-directory test-postgres; fi
 
 test-bot: install
@@ -89,7 +89,7 @@ test-postgres: install model
 	TEST_DATABASE_URL=$${KIM_TEST_POSTGRES_URL:?set KIM_TEST_POSTGRES_URL} \
 	TEST_REDIS_URL=$${KIM_TEST_REDIS_URL:-} .venv/bin/pytest
 
-lint: install
+lint: .venv/.installed
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 

@@ -1,4 +1,7 @@
-"""Rasa custom actions (bot environment). They never import app packages: they call the api over HTTP."""
+"""Rasa custom actions (bot environment).
+
+They never import app packages: they call the api over HTTP.
+"""
 
 from actions.session import ActionSessionStart
 

@@ -12,14 +12,18 @@ def _load_county(args: argparse.Namespace) -> None:
     settings = get_settings()
     directory = settings.counties_dir
     paths = (
-        sorted(directory.glob("*.yml")) if args.all else [directory / f"{args.slug or settings.county}.yml"]
+        sorted(directory.glob("*.yml"))
+        if args.all
+        else [directory / f"{args.slug or settings.county}.yml"]
     )
     for path in paths:
         config = read_county_config(path)
         with session_scope() as session:
             county = load_county(session, config)
-            print(f"loaded {county.name}: {len(county.municipalities)} municipalities, "
-                  f"{len(county.clusters)} clusters, languages {', '.join(county.languages)}")
+            print(
+                f"loaded {county.name}: {len(county.municipalities)} municipalities, "
+                f"{len(county.clusters)} clusters, languages {', '.join(county.languages)}"
+            )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -66,9 +66,7 @@ def get_county_context(settings: SettingsDep) -> CountyContext:
 CountyDep = Annotated[CountyContext, Depends(get_county_context)]
 
 
-def require_internal_token(
-    settings: SettingsDep, token: Annotated[str, Query()] = ""
-) -> None:
+def require_internal_token(settings: SettingsDep, token: Annotated[str, Query()] = "") -> None:
     """Rasa and the action server send the shared token; nobody else may call internal routes."""
     expected = settings.internal_token.get_secret_value()
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):

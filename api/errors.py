@@ -1,4 +1,7 @@
-"""Clear JSON errors in the resident's language: `{"error": code, "message": text, "details": []}`."""
+"""Clear JSON errors in the resident's language.
+
+Shape: `{"error": code, "message": text, "details": [{"field", "message"}]}`.
+"""
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +34,9 @@ def request_language(request: Request) -> str:
         county = load_county_context(get_settings())
     except HTTPException:
         return negotiate(request.headers.get("accept-language"), ["de", "en"], "de")
-    return negotiate(request.headers.get("accept-language"), county.languages, county.default_language)
+    return negotiate(
+        request.headers.get("accept-language"), county.languages, county.default_language
+    )
 
 
 def _error_body(code: str, message: str, details: list[dict]) -> dict:
@@ -44,7 +49,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
     for error in exc.errors():
         field = ".".join(str(part) for part in error.get("loc", ()) if part != "body")
         template = _FIELD_MESSAGES.get(error.get("type", ""), _FIELD_INVALID)
-        details.append({"field": field or None, "message": gettext(language, template, field=field)})
+        details.append(
+            {"field": field or None, "message": gettext(language, template, field=field)}
+        )
     return JSONResponse(
         status_code=422,
         content=_error_body("invalid_request", gettext(language, INVALID_REQUEST), details),

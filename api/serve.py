@@ -32,7 +32,9 @@ def main() -> None:
     settings = get_settings()
     host, port = settings.api_host, settings.api_port
     threading.Thread(
-        target=announce_when_ready, args=(f"http://127.0.0.1:{port}", settings.base_url), daemon=True
+        target=announce_when_ready,
+        args=(f"http://127.0.0.1:{port}", settings.base_url),
+        daemon=True,
     ).start()
     uvicorn.run("api.main:app", host=host, port=port, proxy_headers=True, log_level="info")
 

@@ -1,1 +1,4 @@
-"""Infrastructure shared by every domain package: settings, database, Celery. Imports nothing of ours."""
+"""Infrastructure shared by every domain package: settings, database, Celery.
+
+Imports nothing of ours.
+"""

@@ -1,4 +1,4 @@
-"""The Celery app: an embedded broker on SQLite by default (no server), Redis when REDIS_URL is set."""
+"""The Celery app: an embedded broker on SQLite by default (no server), Redis with REDIS_URL."""
 
 from celery import Celery
 

@@ -28,6 +28,9 @@ def extract_rasa_domain(
             if text := variation.get("text"):
                 yield line_of(text), "pgettext", (name, text), []
             for button in variation.get("buttons") or []:
-                yield line_of(button["title"]), "pgettext", (BUTTON_CONTEXT, button["title"]), [
-                    f"button in {name}"
-                ]
+                yield (
+                    line_of(button["title"]),
+                    "pgettext",
+                    (BUTTON_CONTEXT, button["title"]),
+                    [f"button in {name}"],
+                )

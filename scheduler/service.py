@@ -27,7 +27,8 @@ def load_county(session: Session, config: CountyConfig) -> County:
 
     clusters = {c.key: c for c in session.scalars(select(Cluster).where(Cluster.county == county))}
     municipalities = {
-        m.slug: m for m in session.scalars(select(Municipality).where(Municipality.county == county))
+        m.slug: m
+        for m in session.scalars(select(Municipality).where(Municipality.county == county))
     }
     for cluster_config in config.clusters:
         cluster = clusters.get(cluster_config.key)

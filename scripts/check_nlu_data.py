@@ -9,11 +9,35 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = """greet goodbye thank affirm deny switch_language bot_challenge out_of_scope emergency
-request_human book_appointment cancel_appointment reschedule_appointment check_appointment
-delete_my_data faq_registration faq_residence faq_naturalisation faq_language_course faq_work
-faq_recognition faq_housing faq_health faq_school_childcare faq_benefits faq_family_reunification
-faq_counselling""".split()
+CONTRACT = [
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "switch_language",
+    "bot_challenge",
+    "out_of_scope",
+    "emergency",
+    "request_human",
+    "book_appointment",
+    "cancel_appointment",
+    "reschedule_appointment",
+    "check_appointment",
+    "delete_my_data",
+    "faq_registration",
+    "faq_residence",
+    "faq_naturalisation",
+    "faq_language_course",
+    "faq_work",
+    "faq_recognition",
+    "faq_housing",
+    "faq_health",
+    "faq_school_childcare",
+    "faq_benefits",
+    "faq_family_reunification",
+    "faq_counselling",
+]
 MIN_TRAIN, MIN_HELDOUT = 24, 6
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from tests.support.databases import drop_database, new_database_url
 from tests.support.helpers import alembic_config, closed_port
 
-
 TMP = Path(tempfile.mkdtemp(prefix="kim-tests-"))
 DATABASE_URL = new_database_url(os.environ.get("TEST_DATABASE_URL"), TMP)
 os.environ.update(

@@ -72,5 +72,7 @@ async def chat(
     try:
         messages = await rasa.send(conversation_id, text, metadata)
     except RasaUnavailable as error:
-        raise ApiError(503, "assistant_unavailable", gettext(language, ASSISTANT_UNAVAILABLE)) from error
+        raise ApiError(
+            503, "assistant_unavailable", gettext(language, ASSISTANT_UNAVAILABLE)
+        ) from error
     return ChatResponse(language=language, messages=messages)  # type: ignore[arg-type]

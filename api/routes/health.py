@@ -39,7 +39,9 @@ def _database() -> str:
 
 
 def _broker() -> str:
-    with Connection(get_settings().celery_broker_url, connect_timeout=CHECK_TIMEOUT_SECONDS) as conn:
+    with Connection(
+        get_settings().celery_broker_url, connect_timeout=CHECK_TIMEOUT_SECONDS
+    ) as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
     return "connected"
 

@@ -11,6 +11,7 @@ from i18n.responses import load_responses, render
 
 router = APIRouter(tags=["internal"], dependencies=[Depends(require_internal_token)])
 
+
 class NlgRequest(BaseModel):
     """What Rasa 3.6 posts (rasa/core/nlg/callback.py)."""
 
@@ -18,6 +19,7 @@ class NlgRequest(BaseModel):
     arguments: dict[str, Any] = {}
     tracker: dict[str, Any] = {}
     channel: dict[str, Any] = {}
+
 
 def tracker_language(tracker: dict[str, Any], enabled: list[str]) -> str | None:
     """The language the api attached to the resident's latest message."""
@@ -27,6 +29,7 @@ def tracker_language(tracker: dict[str, Any], enabled: list[str]) -> str | None:
             if language in enabled:
                 return language
     return None
+
 
 @router.post("/internal/nlg")
 def nlg(

@@ -24,7 +24,9 @@ def chat_page(
     lang: Annotated[str | None, Query(max_length=8)] = None,
 ) -> HTMLResponse:
     if lang not in county.languages:
-        lang = negotiate(request.headers.get("accept-language"), county.languages, county.default_language)
+        lang = negotiate(
+            request.headers.get("accept-language"), county.languages, county.default_language
+        )
     language = LANGUAGES[lang]
     offered = [LANGUAGES[code] for code in county.languages]
     return templates.TemplateResponse(

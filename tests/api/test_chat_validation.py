@@ -34,7 +34,9 @@ def test_browser_language_is_used_when_none_is_chosen(client):
 
 
 def test_text_over_the_limit_says_the_limit(client, settings):
-    response = post(client, {**VALID, "text": "a" * (settings.chat_max_chars + 1), "language": "en"})
+    response = post(
+        client, {**VALID, "text": "a" * (settings.chat_max_chars + 1), "language": "en"}
+    )
     assert response.status_code == 422
     body = response.json()
     assert body["error"] == "text_too_long"

@@ -20,7 +20,9 @@ def domain_intents() -> list[str]:
 def examples(language: str) -> dict[str, list[str]]:
     data = yaml.safe_load((BOT / "data" / "nlu" / f"{language}.yml").read_text())
     return {
-        item["intent"]: [line[2:] for line in item["examples"].splitlines() if line.startswith("- ")]
+        item["intent"]: [
+            line[2:] for line in item["examples"].splitlines() if line.startswith("- ")
+        ]
         for item in data["nlu"]
         if "intent" in item
     }
@@ -38,11 +40,22 @@ def test_rasa_data_validate_passes():
     env["RASA_TELEMETRY_ENABLED"] = "false"
     result = subprocess.run(
         [
-            str(BOT / ".venv" / "bin" / "rasa"), "data", "validate", "--fail-on-warnings",
-            "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
-            "--config", str(BOT / "config.yml"),
+            str(BOT / ".venv" / "bin" / "rasa"),
+            "data",
+            "validate",
+            "--fail-on-warnings",
+            "--domain",
+            str(BOT / "domain.yml"),
+            "--data",
+            str(BOT / "data"),
+            "--config",
+            str(BOT / "config.yml"),
         ],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 

@@ -37,7 +37,9 @@ def test_upgrade_on_an_empty_database_creates_every_table(empty_database_url):
         assert set(Base.metadata.tables) <= tables
         with engine.connect() as connection:
             diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-        assert diff == [], f"models and migrations differ; run alembic revision --autogenerate: {diff}"
+        assert diff == [], (
+            f"models and migrations differ; run alembic revision --autogenerate: {diff}"
+        )
     finally:
         engine.dispose()
 

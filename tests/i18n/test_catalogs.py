@@ -31,8 +31,10 @@ def source_messages() -> set[tuple[str | None, str]]:
         method_map, options_map = parse_mapping_cfg(config)
     found = set()
     for _, _, message, _, context in extract_from_dir(
-        str(PROJECT_ROOT), method_map, options_map, keywords={"N_": None, "_": None, "gettext": None,
-                                                             "pgettext": ((1, "c"), 2)}
+        str(PROJECT_ROOT),
+        method_map,
+        options_map,
+        keywords={"N_": None, "_": None, "gettext": None, "pgettext": ((1, "c"), 2)},
     ):
         found.add((context, message))
     return found
@@ -81,11 +83,17 @@ def test_translations_are_written_in_the_languages_script(language):
 def test_msgfmt_check_is_clean(language, tmp_path: Path):
     po = LOCALES / language / "LC_MESSAGES" / "messages.po"
     result = subprocess.run(
-        ["msgfmt", "--check", "-o", str(tmp_path / "out.mo"), str(po)], capture_output=True, text=True
+        ["msgfmt", "--check", "-o", str(tmp_path / "out.mo"), str(po)],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "warning" not in result.stderr, result.stderr
 
 
 def test_rtl_languages_are_marked_rtl():
-    assert {code for code, lang in LANGUAGES.items() if lang.direction == "rtl"} == {"ar", "fa", "ps"}
+    assert {code for code, lang in LANGUAGES.items() if lang.direction == "rtl"} == {
+        "ar",
+        "fa",
+        "ps",
+    }

@@ -52,8 +52,12 @@ def test_a_renamed_county_is_updated_in_place(session):
         ({"languages": ["de", "xx"]}, "unknown language codes: xx"),
         ({"default_language": "ar", "languages": ["de"]}, "default_language must be one of"),
         (
-            {"clusters": [{"key": "A", "name": "A", "municipalities": ["X"]},
-                          {"key": "B", "name": "B", "municipalities": ["X"]}]},
+            {
+                "clusters": [
+                    {"key": "A", "name": "A", "municipalities": ["X"]},
+                    {"key": "B", "name": "B", "municipalities": ["X"]},
+                ]
+            },
             "more than one cluster: X",
         ),
     ],

@@ -1,15 +1,10 @@
-import socket
-
 from alembic.config import Config
 
 from core.settings import PROJECT_ROOT
+from scripts.stack import free_port
 
-
-def closed_port() -> int:
-    """A local port nobody listens on: a dependency that is down."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+# A port nobody listens on once free_port has closed it: a dependency that is down.
+closed_port = free_port
 
 
 def alembic_config(database_url: str) -> Config:

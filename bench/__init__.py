@@ -1,0 +1,1 @@
+"""Measurements (`make bench`): numbers printed, never asserted in tests."""
