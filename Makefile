@@ -27,7 +27,7 @@ export UV_LINK_MODE := copy
 ENV_FILES := var/local.env$(if $(wildcard .env),$(comma).env)
 
 .PHONY: help install run test test-app test-bot test-postgres lint format migrate demo model \
-        i18n-extract i18n-update i18n-compile bench clean
+        i18n-extract i18n-update i18n-compile bench bench-nlu clean
 
 help:
 	@echo "make run    install, migrate, load the demo county, train if stale, start everything"
@@ -103,7 +103,7 @@ i18n-extract: install
 	  --project "KIM front door" --copyright-holder "KIM front door" -c "TRANSLATORS:" .
 
 i18n-update: i18n-extract
-	.venv/bin/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --no-location --width 100
+	.venv/bin/pybabel update -i i18n/messages.pot -d i18n/locales -D messages --width 100 --ignore-obsolete
 
 i18n-compile: i18n/.compiled
 
@@ -113,3 +113,6 @@ bench: install model
 
 clean:
 	rm -rf .venv .tools bot/.venv bot/models var i18n/.compiled
+
+bench-nlu: install
+	$(APP_PY) -m bench.nlu

@@ -1,11 +1,28 @@
 """Operator commands: `python -m api.cli load-county [SLUG | --all]`."""
 
 import argparse
+from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from core.db import session_scope
-from core.settings import get_settings
+from core.settings import PROJECT_ROOT, get_settings
+from faq.schemas import read_faq_content
+from faq.service import load_faq_content
+from scheduler.models import County
 from scheduler.schemas import read_county_config
 from scheduler.service import load_county
+
+
+def load_county_with_content(session: Session, path: Path) -> tuple[County, int]:
+    """A county from its config file, with its curated FAQ content (config/faq/<slug>/)."""
+    config = read_county_config(path)
+    faq_dir = PROJECT_ROOT / "config" / "faq" / config.slug
+    county = load_county(session, config)
+    answers = (
+        load_faq_content(session, county, read_faq_content(faq_dir)) if faq_dir.is_dir() else 0
+    )
+    return county, answers
 
 
 def _load_county(args: argparse.Namespace) -> None:
@@ -17,9 +34,9 @@ def _load_county(args: argparse.Namespace) -> None:
         else [directory / f"{args.slug or settings.county}.yml"]
     )
     for path in paths:
-        config = read_county_config(path)
         with session_scope() as session:
-            county = load_county(session, config)
+            county, answers = load_county_with_content(session, path)
+            print(f"{answers} FAQ answers; ", end="")
             print(
                 f"loaded {county.name}: {len(county.municipalities)} municipalities, "
                 f"{len(county.clusters)} clusters, languages {', '.join(county.languages)}"

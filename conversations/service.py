@@ -2,19 +2,42 @@
 
 import hashlib
 import hmac
+import json
+import re
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from conversations.models import Conversation
 from core.db import utcnow
-from i18n.detect import detect_language
+from i18n.detect import Detection, detect_language
+from i18n.languages import LANGUAGES
 
 
 def pseudonym(pepper: str, channel: str, sender: str) -> str:
     """A stable conversation id that cannot be turned back into a phone number or chat id."""
     digest = hmac.new(pepper.encode(), f"{channel}:{sender}".encode(), hashlib.sha256)
     return digest.hexdigest()[:40]
+
+
+_LANGUAGE_BUTTON = re.compile(r"^/switch_language(\{.*\})$")
+
+
+def language_button_payload(code: str) -> str:
+    """What a language button sends: Rasa's intent-with-entity syntax, read by both sides."""
+    return "/switch_language" + json.dumps({"language": code})
+
+
+def language_from_button(text: str) -> str | None:
+    """The language a pressed language button names, if the text is such a payload."""
+    match = _LANGUAGE_BUTTON.match(text)
+    if not match:
+        return None
+    try:
+        value = json.loads(match.group(1)).get("language")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -30,16 +53,26 @@ def choose_language(
     enabled: list[str],
     default: str,
 ) -> LanguageChoice:
-    """Explicit choice wins; then strong evidence from the text; then the current language;
-    then the county's default (weak evidence such as "ok" never switches)."""
-    if explicit:
+    """Explicit choice wins (the request, or a language button); then strong evidence from the
+    text; then the current language; then the county's default (weak evidence such as "ok"
+    never switches)."""
+    explicit = explicit or language_from_button(text)
+    if explicit in enabled:
         return LanguageChoice(explicit, "explicit")
     detection = detect_language(text, enabled)
     if detection and detection.strong:
         return LanguageChoice(detection.language, "detected")
     if current:
         return LanguageChoice(current, "kept")
+    if detection and _better_than_default(detection, default):
+        return LanguageChoice(detection.language, "detected")
     return LanguageChoice(default, "default")
+
+
+def _better_than_default(detection: Detection, default: str) -> bool:
+    """A first message with weak evidence: a sentence, or a script the default language does not
+    use, still says more than the county's default ("شو هو كيم" is not German)."""
+    return not detection.short or LANGUAGES[detection.language].script != LANGUAGES[default].script
 
 
 def record_message(

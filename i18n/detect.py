@@ -22,12 +22,83 @@ STRONG_LONG = 0.50
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
+# Languages lingua does not know are told apart by what only they write.
+PASHTO_LETTERS = set("ټډړږښګڼېۍځڅ")
+KURMANJI_LETTERS = set("êû")
+ROMANIAN_LETTERS = set("ăâșțţ")  # Romanian shares î with Kurmanji
+# Kurmanji function words and frequent verbs; none is a common word in another language we speak
+# (so not "me", "te", "na", "tu", "li" or "nine").
+KURMANJI_WORDS = frozenset(
+    [
+        "ez",
+        "hûn",
+        "hun",
+        "çi",
+        "çawa",
+        "cawa",
+        "kengî",
+        "kengi",
+        "kîjan",
+        "kijan",
+        "heye",
+        "hene",
+        "nîne",
+        "dixwazim",
+        "dixwazin",
+        "bikim",
+        "bikin",
+        "dikarim",
+        "dikare",
+        "çêbikim",
+        "pirsgirêk",
+        "pirsgirek",
+        "alîkarî",
+        "alikari",
+        "spas",
+        "silav",
+        "rojbaş",
+        "rojbas",
+        "xatirê",
+        "xatire",
+        "erê",
+        "zarok",
+        "xwe",
+        "navnîşan",
+        "navnisan",
+        "qeyd",
+        "jî",
+        "ji",
+        "divê",
+        "dive",
+    ]
+)
+
+
+# German office words residents mix into every language ("how do i do the anmeldung"): they say
+# nothing about the resident's language, and a statistical model takes them for German.
+OFFICE_WORDS = frozenset(
+    """anmeldung termin termine jobcenter ausländerbehörde auslaenderbehoerde auslanderbehorde
+    ausländeramt aufenthaltserlaubnis aufenthaltstitel duldung gestattung fiktionsbescheinigung
+    kita krankenkasse integrationskurs bürgergeld buergergeld burgergeld sozialamt bürgerbüro
+    buergerbuero einwohnermeldeamt meldebescheinigung familienkasse kindergeld wohngeld
+    wohnungsgeberbestätigung einbürgerung einbuergerung schulamt jugendamt rathaus heim
+    анмельдунг анмелдунг термин джобцентр бюргергельд""".split()
+)
+# Cyrillic letters that only one of our Cyrillic languages uses.
+UKRAINIAN_LETTERS = set("іїєґ")
+NOT_BULGARIAN_LETTERS = set("ыэё")
+BULGARIAN_WORDS = frozenset(
+    "ще съм сме какво искам къде кога трябва мога можете имам нещо здравей благодаря моля "
+    "довиждане".split()
+)
+
 
 @dataclass(frozen=True)
 class Detection:
     language: str
     confidence: float
     strong: bool
+    short: bool = False
 
 
 def _script_of(char: str) -> str | None:
@@ -50,13 +121,17 @@ def dominant_script(text: str) -> str | None:
 
 
 def normalise(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
+    # Turkish capital İ casefolds to i + a combining dot, which would split the word.
+    return " ".join(_WORD.findall(text.replace("İ", "i").casefold()))
 
 
 @lru_cache
 def _short_words() -> dict[str, set[str]]:
-    data = yaml.safe_load((Path(__file__).parent / "short_words.yml").read_text(encoding="utf-8"))
-    return {lang: {normalise(str(w)) for w in words} for lang, words in data.items()}
+    """i18n/short_words/<language>.yml: words that name their language on their own."""
+    return {
+        path.stem: {normalise(str(word)) for word in yaml.safe_load(path.read_text("utf-8"))}
+        for path in (Path(__file__).parent / "short_words").glob("*.yml")
+    }
 
 
 def _lexicon_votes(text: str, candidates: list[str]) -> dict[str, int]:
@@ -66,6 +141,32 @@ def _lexicon_votes(text: str, candidates: list[str]) -> dict[str, int]:
     grams.add(text)
     lexicon = _short_words()
     return {lang: len(grams & lexicon.get(lang, set())) for lang in candidates}
+
+
+def _cyrillic_candidates(normalised: str, candidates: list[str]) -> list[str]:
+    """Ukrainian and Bulgarian letters and words settle what statistics confuse with Russian."""
+    letters = set(normalised)
+    if "uk" in candidates and UKRAINIAN_LETTERS & letters:
+        return ["uk"]
+    if NOT_BULGARIAN_LETTERS & letters:
+        return [code for code in candidates if code != "bg"]
+    if "bg" in candidates and BULGARIAN_WORDS & set(normalised.split()):
+        return ["bg"]
+    return candidates
+
+
+def _kurmanji_share(normalised: str, text: str) -> float:
+    """Share of words that are Kurmanji function words; ê, û (and î, unless the text is
+    Romanian) count as strong evidence."""
+    words = normalised.split()
+    if not words:
+        return 0.0
+    share = sum(word in KURMANJI_WORDS for word in words) / len(words)
+    letters = set(text.casefold())
+    marked = bool(KURMANJI_LETTERS & letters) or (
+        share > 0 and "î" in letters and not ROMANIAN_LETTERS & letters
+    )
+    return min(1.0, share + (0.3 if marked else 0.0))
 
 
 @lru_cache(maxsize=32)
@@ -93,7 +194,10 @@ def detect_language(text: str, enabled: list[str]) -> Detection | None:
     """The language of `text` among the enabled ones, or None when the text carries no evidence."""
     if text.startswith("/"):
         return None  # a button payload, not words
-    normalised = normalise(text)
+    normalised = " ".join(w for w in normalise(text).split() if w not in OFFICE_WORDS)
+    if not normalised:
+        return None
+    text = normalised
     short = len(normalised.split()) <= SHORT_MESSAGE_WORDS
     if short:
         # Across scripts on purpose: "marhaba" is Arabic written in Latin letters.
@@ -101,14 +205,22 @@ def detect_language(text: str, enabled: list[str]) -> Detection | None:
         best = max(votes.values())
         winners = [lang for lang, count in votes.items() if count == best]
         if best > 0 and len(winners) == 1:
-            return Detection(winners[0], 1.0, strong=True)
+            return Detection(winners[0], 1.0, strong=True, short=short)
 
     script = dominant_script(text)
     candidates = [code for code in enabled if LANGUAGES[code].script == script]
     if not candidates:
         return None
     if len(candidates) == 1:
-        return Detection(candidates[0], 1.0, strong=True)
+        return Detection(candidates[0], 1.0, strong=True, short=short)
+    if "ps" in candidates and PASHTO_LETTERS & set(text):
+        return Detection("ps", 1.0, strong=True, short=short)
+    if "ku" in candidates and (kurmanji := _kurmanji_share(normalised, text)) >= 0.3:
+        return Detection("ku", kurmanji, strong=kurmanji >= (0.5 if short else 0.3), short=short)
+    if script == "Cyrl":
+        candidates = _cyrillic_candidates(normalised, candidates)
+        if len(candidates) == 1:
+            return Detection(candidates[0], 1.0, strong=True, short=short)
 
     detector = _detector(tuple(candidates))
     if detector is None:
@@ -119,4 +231,4 @@ def detect_language(text: str, enabled: list[str]) -> Detection | None:
     top = values[0]
     code = top.language.iso_code_639_1.name.lower()
     strong = top.value >= (STRONG_SHORT if short else STRONG_LONG)
-    return Detection(code, top.value, strong)
+    return Detection(code, top.value, strong, short)

@@ -34,11 +34,10 @@ from alembic import command  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from api.cli import load_county_with_content  # noqa: E402
 from core.db import get_engine, get_sessionmaker  # noqa: E402
 from core.settings import Settings, get_settings  # noqa: E402
 from scheduler.models import County  # noqa: E402
-from scheduler.schemas import read_county_config  # noqa: E402
-from scheduler.service import load_county  # noqa: E402
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -59,10 +58,9 @@ def migrated_database(settings: Settings) -> str:
 
 @pytest.fixture(scope="session")
 def county(migrated_database: str, settings: Settings) -> County:
-    """The demo county, loaded through the same service `make demo` uses."""
-    config = read_county_config(settings.counties_dir / "hoexter.yml")
+    """The demo county with its FAQ content, loaded the way `make demo` loads it."""
     with get_sessionmaker()() as session:
-        county = load_county(session, config)
+        county, _ = load_county_with_content(session, settings.counties_dir / "hoexter.yml")
         session.commit()
         return county
 

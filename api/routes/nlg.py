@@ -7,9 +7,15 @@ from pydantic import BaseModel
 
 from api.deps import CountyDep, SessionDep, SettingsDep, require_internal_token
 from conversations.models import Conversation
+from conversations.service import language_button_payload
+from faq.service import find_answer
+from i18n.languages import LANGUAGES
 from i18n.responses import load_responses, render
 
 router = APIRouter(tags=["internal"], dependencies=[Depends(require_internal_token)])
+
+FAQ_RESPONSE = "utter_faq"
+LANGUAGE_CHOICE_RESPONSE = "utter_switch_language"
 
 
 class NlgRequest(BaseModel):
@@ -51,4 +57,14 @@ def nlg(
         **body.arguments,
         "county_name": county.name,
     }
-    return render(template, body.response, language, variables)
+    message = render(template, body.response, language, variables)
+    if body.response == FAQ_RESPONSE:
+        answer = find_answer(session, county.slug, str(body.arguments.get("topic")), language)
+        if answer:
+            message["text"] = answer
+    elif body.response == LANGUAGE_CHOICE_RESPONSE:
+        message["buttons"] = [
+            {"title": LANGUAGES[code].native_name, "payload": language_button_payload(code)}
+            for code in county.languages
+        ]
+    return message

@@ -1,6 +1,9 @@
 """Rasa's NLG callback renders each response in the conversation's language."""
 
 from conversations.service import record_message
+from i18n.catalogs import pgettext
+from i18n.detect import dominant_script
+from i18n.responses import load_responses
 
 
 def nlg(client, settings, response, tracker=None, token=None, arguments=None):
@@ -30,7 +33,8 @@ def test_renders_arabic_with_the_county_filled_in_and_buttons_translated(client,
     body = nlg(client, settings, "utter_greet", tracker).json()
     assert body["text"].startswith("مرحباً!")
     assert "Kreis Höxter" in body["text"]
-    assert body["buttons"] == [{"title": "ما هو KIM؟", "payload": "/faq_counselling"}]
+    assert body["buttons"][0] == {"title": "ما هو KIM؟", "payload": "/faq_counselling"}
+    assert all(dominant_script(b["title"]) == "Arab" for b in body["buttons"])
 
 
 def test_renders_english(client, settings):
@@ -59,3 +63,23 @@ def test_ignores_a_language_the_county_does_not_offer(client, settings):
 
 def test_unknown_response_is_an_error_not_silence(client, settings):
     assert nlg(client, settings, "utter_does_not_exist").status_code == 404
+
+
+def test_faq_answer_comes_from_the_curated_content(client, settings):
+    tracker = {"sender_id": "c4", "slots": {}, "events": [user_event("de")]}
+    body = nlg(client, settings, "utter_faq", tracker, arguments={"topic": "faq_registration"})
+    assert body.status_code == 200
+    assert "Wohnungsgeber-Bestätigung" in body.json()["text"]
+
+
+def test_faq_without_an_answer_in_the_language_says_so(client, settings):
+    tracker = {"sender_id": "c5", "slots": {}, "events": [user_event("en")]}
+    body = nlg(client, settings, "utter_faq", tracker, arguments={"topic": "faq_unknown"}).json()
+    source = load_responses(settings.bot_domain_path)["utter_faq"].text
+    assert body["text"] == pgettext("en", "utter_faq", source) != source
+
+
+def test_language_choice_offers_every_enabled_language_by_its_own_name(client, settings, county):
+    body = nlg(client, settings, "utter_switch_language").json()
+    assert [b["title"] for b in body["buttons"]][:3] == ["Deutsch", "English", "العربية"]
+    assert body["buttons"][2]["payload"] == '/switch_language{"language": "ar"}'

@@ -1,15 +1,18 @@
 """The bot's domain, rules and training data are consistent, and every language is trained."""
 
 import os
+import re
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
 
 from core.settings import PROJECT_ROOT
-from scheduler.schemas import read_county_config
+from i18n.languages import LANGUAGES
 
 BOT = PROJECT_ROOT / "bot"
+HELDOUT = PROJECT_ROOT / "bench" / "nlu" / "heldout"
 MIN_EXAMPLES = 20
 
 
@@ -17,8 +20,8 @@ def domain_intents() -> list[str]:
     return yaml.safe_load((BOT / "domain.yml").read_text())["intents"]
 
 
-def examples(language: str) -> dict[str, list[str]]:
-    data = yaml.safe_load((BOT / "data" / "nlu" / f"{language}.yml").read_text())
+def examples(language: str, directory: Path = BOT / "data" / "nlu") -> dict[str, list[str]]:
+    data = yaml.safe_load((directory / f"{language}.yml").read_text())
     return {
         item["intent"]: [
             line[2:] for line in item["examples"].splitlines() if line.startswith("- ")
@@ -29,35 +32,34 @@ def examples(language: str) -> dict[str, list[str]]:
 
 
 def trained_languages() -> list[str]:
-    codes: set[str] = set()
-    for path in (PROJECT_ROOT / "config" / "counties").glob("*.yml"):
-        codes.update(read_county_config(path).languages)
-    return sorted(codes)
+    """Every language of the registry: one model serves every county's choice of languages."""
+    return sorted(LANGUAGES)
 
 
 def test_rasa_data_validate_passes():
+    """No validator warning except responses that custom actions send (Rasa cannot see those)."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["RASA_TELEMETRY_ENABLED"] = "false"
     result = subprocess.run(
         [
-            str(BOT / ".venv" / "bin" / "rasa"),
-            "data",
-            "validate",
-            "--fail-on-warnings",
-            "--domain",
-            str(BOT / "domain.yml"),
-            "--data",
-            str(BOT / "data"),
-            "--config",
-            str(BOT / "config.yml"),
+            str(BOT / ".venv" / "bin" / "rasa"), "data", "validate",
+            "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
+            "--config", str(BOT / "config.yml"),
         ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    actions_source = "".join(p.read_text() for p in (PROJECT_ROOT / "actions").glob("*.py"))
+    warnings = re.findall(r"UserWarning: (.*)", result.stdout + result.stderr)
+    unexpected = [
+        warning
+        for warning in warnings
+        if not (
+            (unused := re.match(r"The utterance '(\w+)' is not used in any story or rule", warning))
+            and f'"{unused.group(1)}"' in actions_source
+        )
+    ]
+    assert not unexpected, unexpected
 
 
 @pytest.mark.parametrize("language", trained_languages())
@@ -68,10 +70,15 @@ def test_every_intent_has_enough_distinct_examples(language):
         assert len(distinct) >= MIN_EXAMPLES, f"{language}/{intent}: {len(distinct)} examples"
 
 
-def test_no_example_is_labelled_with_two_intents():
+def test_no_example_is_labelled_with_two_intents_or_also_held_out():
+    """Held-out examples (bench/nlu/heldout) measure the model: they must never be trained on."""
     seen: dict[str, str] = {}
     for language in trained_languages():
         for intent, texts in examples(language).items():
             for text in texts:
                 key = text.casefold().strip()
                 assert seen.setdefault(key, intent) == intent, f"{text!r}: {seen[key]} vs {intent}"
+    for language in trained_languages():
+        for texts in examples(language, HELDOUT).values():
+            for text in texts:
+                assert text.casefold().strip() not in seen, f"held-out {text!r} is trained on"

@@ -36,3 +36,13 @@ def test_record_message_keeps_language_and_first_source(session):
     conversation = record_message(session, "conv-a", "web", "ok", None, "other", ENABLED, "de")
     assert session.get(Conversation, "conv-a") is conversation
     assert (conversation.language, conversation.source) == ("ar", "ewo-hoexter")
+
+
+def test_a_language_button_is_an_explicit_choice():
+    choice = choose_language('/switch_language{"language": "ar"}', None, "de", ENABLED, "de")
+    assert (choice.language, choice.origin) == ("ar", "explicit")
+
+
+def test_a_malformed_or_unknown_language_button_changes_nothing():
+    for text in ('/switch_language{"language": "xx"}', "/switch_language{oops", "/switch_language"):
+        assert choose_language(text, None, "en", ENABLED, "de").language == "en"

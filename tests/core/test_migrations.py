@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 
 import conversations.models  # noqa: F401
 import core.models  # noqa: F401
+import faq.models  # noqa: F401
 import scheduler.models  # noqa: F401
 from core.db import Base, make_engine
 from core.settings import get_settings

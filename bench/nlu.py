@@ -1,0 +1,145 @@
+"""`make bench-nlu`: compare NLU pipelines on the held-out split, and measure language ID.
+
+For each pipeline in bench/nlu/pipelines/: train on bot/data (the held-out examples in
+bench/nlu/heldout/ are never trained on), parse every held-out message with the trained
+model in Rasa itself, and print intent accuracy and macro-F1 per language, training time,
+model size and time per message. Then language-ID accuracy of i18n/detect.py on the same
+messages, for 1-3 word and 4+ word messages separately.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import yaml
+
+from i18n.detect import detect_language
+from i18n.languages import LANGUAGES
+from scripts.train_model import BOT, ROOT, bot_env
+
+HELDOUT = ROOT / "bench" / "nlu" / "heldout"
+PIPELINES = ROOT / "bench" / "nlu" / "pipelines"
+FALLBACK = "nlu_fallback"
+
+
+def heldout() -> list[tuple[str, str, str]]:
+    """(language, intent, text) for every held-out example."""
+    rows = []
+    for path in sorted(HELDOUT.glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            for line in item["examples"].splitlines():
+                if line.strip().startswith("- "):
+                    rows.append((path.stem, item["intent"], line.strip()[2:].strip()))
+    return rows
+
+
+def macro_f1(pairs: list[tuple[str, str]]) -> float:
+    labels = {gold for gold, _ in pairs}
+    scores = []
+    for label in labels:
+        tp = sum(1 for g, p in pairs if g == label and p == label)
+        fp = sum(1 for g, p in pairs if g != label and p == label)
+        fn = sum(1 for g, p in pairs if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return sum(scores) / len(scores)
+
+
+def train(config: Path, out: Path) -> tuple[Path, float]:
+    """A cold training run: its own empty Rasa cache, so the time is what a fresh clone pays."""
+    env = bot_env() | {"RASA_CACHE_DIRECTORY": str(out / f"cache-{config.stem}")}
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            str(BOT / ".venv" / "bin" / "rasa"), "train", "--config", str(config),
+            "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
+            "--out", str(out), "--fixed-model-name", config.stem,
+        ],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    return out / f"{config.stem}.tar.gz", time.perf_counter() - started
+
+
+def parse(model: Path, texts: list[str], workdir: Path) -> list[dict]:
+    source, target = workdir / "texts.json", workdir / "parsed.json"
+    source.write_text(json.dumps(texts))
+    env = {k: v for k, v in bot_env().items() if k != "PYTHONPATH"}
+    subprocess.run(
+        [str(BOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "nlu_parse.py"),
+         str(model), str(source), str(target)],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    return json.loads(target.read_text())
+
+
+def report_pipeline(name: str, rows, parsed, seconds: float, model: Path) -> None:
+    by_language: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for (language, intent, _), result in zip(rows, parsed, strict=True):
+        by_language[language].append((intent, result["intent"]))
+    print(
+        f"\n## {name}: trained in {seconds:.0f} s, model {model.stat().st_size / 1e6:.1f} MB, "
+        f"{statistics.median(r['ms'] for r in parsed):.1f} ms per message (median)"
+    )
+    print(f"{'language':10} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'fallback':>9}")
+    f1s = []
+    for language in sorted(by_language):
+        pairs = by_language[language]
+        accuracy = sum(g == p for g, p in pairs) / len(pairs)
+        f1 = macro_f1(pairs)
+        f1s.append(f1)
+        fallback = sum(p == FALLBACK for _, p in pairs) / len(pairs)
+        print(f"{language:10} {len(pairs):5d} {accuracy:9.3f} {f1:9.3f} {fallback:9.3f}")
+    everything = [pair for pairs in by_language.values() for pair in pairs]
+    accuracy = sum(g == p for g, p in everything) / len(everything)
+    print(
+        f"{'all':10} {len(everything):5d} {accuracy:9.3f} {statistics.mean(f1s):9.3f} "
+        "(macro-F1: mean over languages)"
+    )
+
+
+def report_language_id(rows) -> None:
+    enabled = list(LANGUAGES)
+    buckets: dict[str, list[bool]] = defaultdict(list)
+    per_language: dict[str, list[bool]] = defaultdict(list)
+    for language, _, text in rows:
+        detection = detect_language(text, enabled)
+        correct = detection is not None and detection.language == language
+        bucket = "1-3 words" if len(text.split()) <= 3 else "4+ words"
+        buckets[bucket].append(correct)
+        per_language[language].append(correct)
+    print("\n## Language ID (i18n/detect.py, all 12 languages enabled)")
+    for bucket, results in sorted(buckets.items()):
+        print(f"{bucket:10} n={len(results):5d} accuracy {sum(results) / len(results):.3f}")
+    print("per language: " + ", ".join(
+        f"{lang} {sum(r) / len(r):.2f}" for lang, r in sorted(per_language.items())
+    ))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("pipelines", nargs="*", help="names in bench/nlu/pipelines (default: all)")
+    args = parser.parse_args()
+    configs = [PIPELINES / f"{n}.yml" for n in args.pipelines] or sorted(PIPELINES.glob("*.yml"))
+    rows = heldout()
+    print(
+        f"held-out: {len(rows)} messages in {len({r[0] for r in rows})} languages; "
+        f"cores: {os.cpu_count()}"
+    )
+    with tempfile.TemporaryDirectory(prefix="kim-bench-nlu-") as tmp:
+        workdir = Path(tmp)
+        for config in configs:
+            model, seconds = train(config, workdir)
+            parsed = parse(model, [text for _, _, text in rows], workdir)
+            report_pipeline(config.stem, rows, parsed, seconds, model)
+    report_language_id(rows)
+
+
+if __name__ == "__main__":
+    main()
