@@ -33,6 +33,8 @@ COPY scripts scripts
 COPY alembic.ini alembic.ini
 # The api renders every bot text (NLG callback) from the responses in the Rasa domain.
 COPY bot/domain.yml bot/domain.yml
+# The NLU examples train the language-ID n-gram model at start-up (i18n/ngram_model.py).
+COPY bot/data/nlu bot/data/nlu
 
 RUN .venv/bin/pybabel compile -d i18n/locales -D messages
 

@@ -1,12 +1,14 @@
 """Offline language identification for residents' messages.
 
-Script first (Arabic, Cyrillic or Latin letters narrow the candidates), then a curated list of
-short words, then lingua's statistical model. Weak evidence is reported as weak so the caller
+In order: German office words are set aside (they say nothing about the resident's language);
+a short message is decided by curated short words (i18n/short_words/); letters only one
+language writes decide (Pashto, Ukrainian); then our character n-gram model trained on the
+NLU data, which knows transliterations and Kurmanji (i18n/ngram_model.py); then lingua, which
+knows the languages in their own scripts. Weak evidence is reported as weak, so the caller
 keeps the conversation's current language.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -15,65 +17,19 @@ import yaml
 from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
 from i18n.languages import LANGUAGES
+from i18n.ngram_model import model_for
+from i18n.ngram_model import normalise as ngram_normalise
+from i18n.scripts import dominant_script
 
 SHORT_MESSAGE_WORDS = 3
 STRONG_SHORT = 0.90
 STRONG_LONG = 0.50
+MIN_LETTERS = 4
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
-# Languages lingua does not know are told apart by what only they write.
+# Pashto, which lingua does not know, is told apart from Persian by letters only it writes.
 PASHTO_LETTERS = set("ټډړږښګڼېۍځڅ")
-KURMANJI_LETTERS = set("êû")
-ROMANIAN_LETTERS = set("ăâșțţ")  # Romanian shares î with Kurmanji
-# Kurmanji function words and frequent verbs; none is a common word in another language we speak
-# (so not "me", "te", "na", "tu", "li" or "nine").
-KURMANJI_WORDS = frozenset(
-    [
-        "ez",
-        "hûn",
-        "hun",
-        "çi",
-        "çawa",
-        "cawa",
-        "kengî",
-        "kengi",
-        "kîjan",
-        "kijan",
-        "heye",
-        "hene",
-        "nîne",
-        "dixwazim",
-        "dixwazin",
-        "bikim",
-        "bikin",
-        "dikarim",
-        "dikare",
-        "çêbikim",
-        "pirsgirêk",
-        "pirsgirek",
-        "alîkarî",
-        "alikari",
-        "spas",
-        "silav",
-        "rojbaş",
-        "rojbas",
-        "xatirê",
-        "xatire",
-        "erê",
-        "zarok",
-        "xwe",
-        "navnîşan",
-        "navnisan",
-        "qeyd",
-        "jî",
-        "ji",
-        "divê",
-        "dive",
-    ]
-)
-
-
 # German office words residents mix into every language ("how do i do the anmeldung"): they say
 # nothing about the resident's language, and a statistical model takes them for German.
 OFFICE_WORDS = frozenset(
@@ -99,25 +55,6 @@ class Detection:
     confidence: float
     strong: bool
     short: bool = False
-
-
-def _script_of(char: str) -> str | None:
-    name = unicodedata.name(char, "")
-    if name.startswith("ARABIC"):
-        return "Arab"
-    if name.startswith("CYRILLIC"):
-        return "Cyrl"
-    if name.startswith("LATIN"):
-        return "Latn"
-    return None
-
-
-def dominant_script(text: str) -> str | None:
-    counts: dict[str, int] = {}
-    for char in text:
-        if script := _script_of(char):
-            counts[script] = counts.get(script, 0) + 1
-    return max(counts, key=counts.__getitem__) if counts else None
 
 
 def normalise(text: str) -> str:
@@ -155,20 +92,6 @@ def _cyrillic_candidates(normalised: str, candidates: list[str]) -> list[str]:
     return candidates
 
 
-def _kurmanji_share(normalised: str, text: str) -> float:
-    """Share of words that are Kurmanji function words; ê, û (and î, unless the text is
-    Romanian) count as strong evidence."""
-    words = normalised.split()
-    if not words:
-        return 0.0
-    share = sum(word in KURMANJI_WORDS for word in words) / len(words)
-    letters = set(text.casefold())
-    marked = bool(KURMANJI_LETTERS & letters) or (
-        share > 0 and "î" in letters and not ROMANIAN_LETTERS & letters
-    )
-    return min(1.0, share + (0.3 if marked else 0.0))
-
-
 @lru_cache(maxsize=32)
 def _detector(codes: tuple[str, ...]) -> LanguageDetector | None:
     languages = []
@@ -182,8 +105,13 @@ def _detector(codes: tuple[str, ...]) -> LanguageDetector | None:
     return LanguageDetectorBuilder.from_iso_codes_639_1(*languages).build()
 
 
+def ngram_model():  # type: ignore[no-untyped-def]
+    return model_for(Path(__file__).resolve().parent.parent / "bot" / "data" / "nlu")
+
+
 def warm_up(codes: list[str]) -> None:
-    """Load lingua's models now rather than on a resident's first message."""
+    """Load lingua's models and train ours now rather than on a resident's first message."""
+    ngram_model()
     for script in ("Latn", "Arab", "Cyrl"):
         candidates = tuple(c for c in codes if LANGUAGES[c].script == script)
         if detector := _detector(candidates):
@@ -194,10 +122,10 @@ def detect_language(text: str, enabled: list[str]) -> Detection | None:
     """The language of `text` among the enabled ones, or None when the text carries no evidence."""
     if text.startswith("/"):
         return None  # a button payload, not words
-    normalised = " ".join(w for w in normalise(text).split() if w not in OFFICE_WORDS)
+    own_words = " ".join(w for w in text.split() if normalise(w) not in OFFICE_WORDS)
+    normalised = normalise(own_words)
     if not normalised:
         return None
-    text = normalised
     short = len(normalised.split()) <= SHORT_MESSAGE_WORDS
     if short:
         # Across scripts on purpose: "marhaba" is Arabic written in Latin letters.
@@ -207,28 +135,33 @@ def detect_language(text: str, enabled: list[str]) -> Detection | None:
         if best > 0 and len(winners) == 1:
             return Detection(winners[0], 1.0, strong=True, short=short)
 
-    script = dominant_script(text)
+    script = dominant_script(normalised)
+    if script is None or len(normalised.replace(" ", "")) < MIN_LETTERS:
+        return None  # "ok", "no", "hi": too few letters for statistics to mean anything
     candidates = [code for code in enabled if LANGUAGES[code].script == script]
-    if not candidates:
-        return None
-    if len(candidates) == 1:
-        return Detection(candidates[0], 1.0, strong=True, short=short)
-    if "ps" in candidates and PASHTO_LETTERS & set(text):
+    if "ps" in candidates and PASHTO_LETTERS & set(normalised):
         return Detection("ps", 1.0, strong=True, short=short)
-    if "ku" in candidates and (kurmanji := _kurmanji_share(normalised, text)) >= 0.3:
-        return Detection("ku", kurmanji, strong=kurmanji >= (0.5 if short else 0.3), short=short)
     if script == "Cyrl":
         candidates = _cyrillic_candidates(normalised, candidates)
         if len(candidates) == 1:
             return Detection(candidates[0], 1.0, strong=True, short=short)
+        enabled = [c for c in enabled if c in candidates or LANGUAGES[c].script != script]
 
+    # Our own n-gram model knows transliterations and Kurmanji; lingua is the second opinion.
+    threshold = STRONG_SHORT if short else STRONG_LONG
+    ours = ngram_model().probabilities(ngram_normalise(own_words), enabled)
+    if ours:
+        language, confidence = max(ours.items(), key=lambda item: item[1])
+        if confidence >= threshold or not candidates:
+            return Detection(language, confidence, confidence >= threshold, short)
+    if len(candidates) == 1:
+        return Detection(candidates[0], 1.0, strong=True, short=short)
     detector = _detector(tuple(candidates))
     if detector is None:
-        return None
-    values = detector.compute_language_confidence_values(text)
+        return Detection(language, confidence, False, short) if ours else None
+    values = detector.compute_language_confidence_values(normalised)
     if not values or values[0].value == 0:
         return None
     top = values[0]
     code = top.language.iso_code_639_1.name.lower()
-    strong = top.value >= (STRONG_SHORT if short else STRONG_LONG)
-    return Detection(code, top.value, strong, short)
+    return Detection(code, top.value, top.value >= threshold, short)

@@ -2,8 +2,8 @@
 
 from conversations.service import record_message
 from i18n.catalogs import pgettext
-from i18n.detect import dominant_script
 from i18n.responses import load_responses
+from i18n.scripts import dominant_script
 
 
 def nlg(client, settings, response, tracker=None, token=None, arguments=None):

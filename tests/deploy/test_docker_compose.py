@@ -156,3 +156,9 @@ def test_dockerfiles_install_the_locked_dependencies():
     bot = (ROOT / "docker" / "bot.Dockerfile").read_text(encoding="utf-8")
     assert "uv sync --frozen" in app, "the app image must install uv.lock with `uv sync --frozen`"
     assert "-r bot/requirements.lock" in bot, "the bot image must install bot/requirements.lock"
+
+
+def test_app_image_has_what_the_api_reads_at_start_up():
+    dockerfile = (ROOT / "docker" / "app.Dockerfile").read_text()
+    for path in ("bot/domain.yml", "bot/data/nlu", "config", "i18n"):
+        assert f"COPY {path} " in dockerfile, f"the app image lacks {path}"

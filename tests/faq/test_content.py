@@ -9,8 +9,8 @@ from core.settings import PROJECT_ROOT
 from faq.models import FaqAnswer, FaqTopic
 from faq.schemas import FaqLanguageFile, read_faq_content
 from faq.service import find_answer, is_outdated, load_faq_content, save_answer
-from i18n.detect import dominant_script
 from i18n.languages import LANGUAGES
+from i18n.scripts import dominant_script
 from scheduler.models import County
 from scheduler.schemas import read_county_config
 

@@ -11,9 +11,9 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from core.settings import PROJECT_ROOT
-from i18n.detect import dominant_script
 from i18n.languages import LANGUAGES, SOURCE_LANGUAGE
 from i18n.responses import placeholders
+from i18n.scripts import dominant_script
 from scheduler.schemas import read_county_config
 
 LOCALES = PROJECT_ROOT / "i18n" / "locales"
