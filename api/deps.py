@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 
 from core.db import get_sessionmaker
@@ -66,7 +66,9 @@ def get_county_context(settings: SettingsDep) -> CountyContext:
 CountyDep = Annotated[CountyContext, Depends(get_county_context)]
 
 
-def require_internal_token(settings: SettingsDep, token: Annotated[str, Query()] = "") -> None:
+def require_internal_token(
+    settings: SettingsDep, token: Annotated[str, Header(alias="X-Internal-Token")] = ""
+) -> None:
     """Rasa and the action server send the shared token; nobody else may call internal routes."""
     expected = settings.internal_token.get_secret_value()
     if not expected or not hmac.compare_digest(token.encode(), expected.encode()):

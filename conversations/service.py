@@ -84,8 +84,12 @@ def record_message(
     source: str | None,
     enabled: list[str],
     default_language: str,
-) -> Conversation:
-    """Create or update the conversation for an incoming message and settle its language."""
+) -> tuple[Conversation, bool]:
+    """Create or update the conversation for an incoming message and settle its language.
+
+    Also says whether the message's own words moved an ongoing conversation to another
+    language: the resident is then told so, in the new language.
+    """
     conversation = session.get(Conversation, conversation_id)
     choice = choose_language(
         text,
@@ -95,6 +99,11 @@ def record_message(
         default_language,
     )
     now = utcnow()
+    switched = (
+        conversation is not None
+        and choice.origin == "detected"
+        and choice.language != conversation.language
+    )
     if conversation is None:
         conversation = Conversation(
             id=conversation_id,
@@ -112,4 +121,4 @@ def record_message(
         conversation.source = source
     conversation.last_message_at = now
     session.flush()
-    return conversation
+    return conversation, switched

@@ -58,3 +58,7 @@ def render(template: ResponseTemplate, name: str, language: str, variables: dict
         for b in template.buttons
     ]
     return {"text": text, "buttons": buttons}
+
+
+def render_named(domain_path: Path, name: str, language: str, **variables: Any) -> dict:
+    return render(load_responses(domain_path)[name], name, language, variables)

@@ -12,8 +12,11 @@ from api.schemas import ChatRequest, ChatResponse, ErrorResponse
 from conversations.service import pseudonym, record_message
 from core.db import session_scope
 from i18n.catalogs import N_, gettext
+from i18n.responses import render_named
 
 CHANNEL = "web"
+# Said first when the resident's words moved the conversation to another language.
+SWITCH_CONFIRMATION = "utter_language_switched"
 
 EMPTY_TEXT = N_("Bitte schreiben Sie eine Nachricht.")
 TEXT_TOO_LONG = N_("Ihre Nachricht ist zu lang. Bitte schreiben Sie höchstens {max} Zeichen.")
@@ -53,9 +56,9 @@ async def chat(
         settings.pseudonym_pepper.get_secret_value(), CHANNEL, body.sender_id
     )
 
-    def _record() -> str:
+    def _record() -> tuple[str, bool]:
         with session_scope() as session:
-            conversation = record_message(
+            conversation, switched = record_message(
                 session,
                 conversation_id,
                 CHANNEL,
@@ -65,9 +68,9 @@ async def chat(
                 county.languages,
                 county.default_language,
             )
-            return conversation.language
+            return conversation.language, switched
 
-    language = await run_in_threadpool(_record)
+    language, switched = await run_in_threadpool(_record)
     metadata = {"language": language, "channel": CHANNEL, "source": body.source}
     try:
         messages = await rasa.send(conversation_id, text, metadata)
@@ -75,4 +78,6 @@ async def chat(
         raise ApiError(
             503, "assistant_unavailable", gettext(language, ASSISTANT_UNAVAILABLE)
         ) from error
+    if switched:
+        messages.insert(0, render_named(settings.bot_domain_path, SWITCH_CONFIRMATION, language))
     return ChatResponse(language=language, messages=messages)  # type: ignore[arg-type]

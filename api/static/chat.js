@@ -48,9 +48,9 @@
     render(item, true);
   }
 
-  async function send(text, shown) {
+  async function send(text, shown, silent) {
     status.textContent = "";
-    show({ who: "me", text: shown || text, language: document.documentElement.lang });
+    if (!silent) show({ who: "me", text: shown || text, language: document.documentElement.lang });
     try {
       const response = await fetch("/api/v1/chat", {
         method: "POST",
@@ -74,13 +74,21 @@
     input.value = "";
     send(text);
   });
+  // A new conversation starts with the assistant's greeting, in the page's language.
+  function greet() {
+    state.pick = config.language;
+    send("/greet", null, true);
+  }
+
   restart.addEventListener("click", () => {
-    state = { sender: newSender(), items: [], pick: config.language };
+    state = { sender: newSender(), items: [] };
     save();
     log.replaceChildren();
+    greet();
     input.focus();
   });
 
   if (new URLSearchParams(location.search).has("lang")) state.pick = config.language;
   state.items.forEach((item, i) => render(item, i === state.items.length - 1));
+  if (!state.items.length) greet();
 })();

@@ -9,7 +9,8 @@ from i18n.scripts import dominant_script
 def nlg(client, settings, response, tracker=None, token=None, arguments=None):
     token = settings.internal_token.get_secret_value() if token is None else token
     return client.post(
-        f"/internal/nlg?token={token}",
+        "/internal/nlg",
+        headers={"X-Internal-Token": token},
         json={
             "response": response,
             "arguments": arguments or {},
@@ -26,6 +27,9 @@ def user_event(language):
 def test_refuses_callers_without_the_internal_token(client, settings):
     assert nlg(client, settings, "utter_greet", token="").status_code == 403
     assert nlg(client, settings, "utter_greet", token="wrong-token").status_code == 403
+    secret = settings.internal_token.get_secret_value()
+    as_query = client.post(f"/internal/nlg?token={secret}", json={"response": "utter_greet"})
+    assert as_query.status_code == 403  # a token in the URL would end up in access logs
 
 
 def test_renders_arabic_with_the_county_filled_in_and_buttons_translated(client, settings):

@@ -33,7 +33,10 @@ def test_no_evidence_in_a_new_conversation_gives_the_default():
 
 def test_record_message_keeps_language_and_first_source(session):
     record_message(session, "conv-a", "web", "مرحبا", None, "ewo-hoexter", ENABLED, "de")
-    conversation = record_message(session, "conv-a", "web", "ok", None, "other", ENABLED, "de")
+    conversation, switched = record_message(
+        session, "conv-a", "web", "ok", None, "x", ENABLED, "de"
+    )
+    assert not switched
     assert session.get(Conversation, "conv-a") is conversation
     assert (conversation.language, conversation.source) == ("ar", "ewo-hoexter")
 
@@ -46,3 +49,15 @@ def test_a_language_button_is_an_explicit_choice():
 def test_a_malformed_or_unknown_language_button_changes_nothing():
     for text in ('/switch_language{"language": "xx"}', "/switch_language{oops", "/switch_language"):
         assert choose_language(text, None, "en", ENABLED, "de").language == "en"
+
+
+def test_words_in_another_language_switch_and_say_so(session):
+    _, switched = record_message(session, "conv-b", "web", "Hallo", None, None, ENABLED, "de")
+    assert not switched  # a new conversation has nothing to switch from
+    conversation, switched = record_message(
+        session, "conv-b", "web", "I have a question about my residence permit", None, None,
+        ENABLED, "de",
+    )  # fmt: skip
+    assert switched and conversation.language == "en"
+    _, switched = record_message(session, "conv-b", "web", "/greet", "ar", None, ENABLED, "de")
+    assert not switched  # explicit choices are confirmed by the dialogue itself

@@ -69,7 +69,9 @@ def test_the_resident_can_switch_language_mid_conversation(front_door):
     assert resident.says("Hallo")["language"] == "de"
     reply = resident.says("hello, what is this service?")
     assert reply["language"] == "en"
-    assert reply["messages"][0]["text"].startswith("KIM means")
+    confirmation, answer = reply["messages"][0]["text"], reply["messages"][1]["text"]
+    assert "English" in confirmation  # the switch is confirmed in the new language
+    assert answer.startswith("KIM means")
 
 
 def test_a_short_ambiguous_word_keeps_the_language(front_door):
