@@ -1,6 +1,7 @@
 """`make bench-nlu`: compare NLU pipelines on the held-out split, and measure language ID.
 
-For each pipeline in bench/nlu/pipelines/: train on bot/data (the held-out examples in
+For the shipped pipeline (bot/config.yml, reported as "shipped") and each candidate in
+bench/nlu/pipelines/: train on bot/data (the held-out examples in
 bench/nlu/heldout/ are never trained on), parse every held-out message with the trained
 model in Rasa itself, and print intent accuracy and macro-F1 per language, training time,
 model size and time per message. Then language-ID accuracy of i18n/detect.py on the same
@@ -52,19 +53,19 @@ def macro_f1(pairs: list[tuple[str, str]]) -> float:
     return sum(scores) / len(scores)
 
 
-def train(config: Path, out: Path) -> tuple[Path, float]:
+def train(name: str, config: Path, out: Path) -> tuple[Path, float]:
     """A cold training run: its own empty Rasa cache, so the time is what a fresh clone pays."""
-    env = bot_env() | {"RASA_CACHE_DIRECTORY": str(out / f"cache-{config.stem}")}
+    env = bot_env() | {"RASA_CACHE_DIRECTORY": str(out / f"cache-{name}")}
     started = time.perf_counter()
     subprocess.run(
         [
             str(BOT / ".venv" / "bin" / "rasa"), "train", "--config", str(config),
             "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
-            "--out", str(out), "--fixed-model-name", config.stem,
+            "--out", str(out), "--fixed-model-name", name,
         ],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
-    return out / f"{config.stem}.tar.gz", time.perf_counter() - started
+    return out / f"{name}.tar.gz", time.perf_counter() - started
 
 
 def parse(model: Path, texts: list[str], workdir: Path) -> list[dict]:
@@ -124,9 +125,12 @@ def report_language_id(rows) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("pipelines", nargs="*", help="names in bench/nlu/pipelines (default: all)")
+    parser.add_argument(
+        "pipelines", nargs="*", help="'shipped' or names in bench/nlu/pipelines (default: all)"
+    )
     args = parser.parse_args()
-    configs = [PIPELINES / f"{n}.yml" for n in args.pipelines] or sorted(PIPELINES.glob("*.yml"))
+    candidates = {"shipped": BOT / "config.yml"} | {p.stem: p for p in PIPELINES.glob("*.yml")}
+    configs = [candidates[name] for name in args.pipelines or candidates]
     rows = heldout()
     print(
         f"held-out: {len(rows)} messages in {len({r[0] for r in rows})} languages; "
@@ -134,10 +138,10 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="kim-bench-nlu-") as tmp:
         workdir = Path(tmp)
-        for config in configs:
-            model, seconds = train(config, workdir)
+        for name, config in zip(args.pipelines or candidates, configs, strict=True):
+            model, seconds = train(name, config, workdir)
             parsed = parse(model, [text for _, _, text in rows], workdir)
-            report_pipeline(config.stem, rows, parsed, seconds, model)
+            report_pipeline(name, rows, parsed, seconds, model)
     report_language_id(rows)
 
 
