@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from api.rasa import RasaClient
 from core.db import get_sessionmaker
 from core.settings import Settings, get_settings
 from scheduler.service import get_county
@@ -75,5 +76,5 @@ def require_internal_token(
         raise HTTPException(403, "invalid internal token")
 
 
-def get_rasa(request: Request):  # type: ignore[no-untyped-def]
+def get_rasa(request: Request) -> RasaClient:
     return request.app.state.rasa
