@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from i18n.languages import LANGUAGES
 from i18n.scripts import dominant_script
 
 NGRAM_SIZES = (3, 4, 5)  # chosen on the held-out split: bench/nlu.py
@@ -60,6 +61,8 @@ class NgramLanguageModel:
 def training_texts(directory: Path) -> dict[str, list[str]]:
     texts: dict[str, list[str]] = {}
     for path in sorted(directory.glob("*.yml")):
+        if path.stem not in LANGUAGES:
+            continue  # e.g. nonsense.yml: keyboard mashing is no language
         for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
             for line in item.get("examples", "").splitlines():
                 if line.strip().startswith("- "):

@@ -89,3 +89,12 @@ def test_explicit_language_wins_over_the_text(front_door):
 def test_goodbye(front_door):
     reply = Resident(front_door).says("tschüss")
     assert reply["messages"][0]["text"].startswith("Auf Wiedersehen")
+
+
+def test_two_misses_in_a_row_offer_a_human(front_door):
+    resident = Resident(front_door)
+    resident.says("Hallo")
+    first = resident.says("wqpo zmxncb")  # keyboard mashing the model has never seen
+    second = resident.says("jkjkjk plpl")
+    assert [b["payload"] for b in first["messages"][0]["buttons"]] == ["/affirm"]  # topics
+    assert [b["payload"] for b in second["messages"][0]["buttons"]] == ["/request_human", "/affirm"]
