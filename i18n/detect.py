@@ -17,7 +17,7 @@ import yaml
 from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
 from i18n.languages import LANGUAGES
-from i18n.ngram_model import model_for
+from i18n.ngram_model import NgramLanguageModel, model_for
 from i18n.ngram_model import normalise as ngram_normalise
 from i18n.scripts import dominant_script
 
@@ -105,7 +105,7 @@ def _detector(codes: tuple[str, ...]) -> LanguageDetector | None:
     return LanguageDetectorBuilder.from_iso_codes_639_1(*languages).build()
 
 
-def ngram_model():  # type: ignore[no-untyped-def]
+def ngram_model() -> NgramLanguageModel:
     return model_for(Path(__file__).resolve().parent.parent / "bot" / "data" / "nlu")
 
 

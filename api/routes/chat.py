@@ -38,13 +38,11 @@ async def chat(
     county: CountyDep,
     rasa: Annotated[RasaClient, Depends(get_rasa)],
 ) -> ChatResponse:
-    if body.language in county.languages:
-        error_language = body.language
-    else:
-        error_language = request_language(request)
     if body.language is not None and body.language not in county.languages:
-        message = gettext(error_language, UNKNOWN_LANGUAGE, languages=", ".join(county.languages))
+        languages = ", ".join(county.languages)
+        message = gettext(request_language(request), UNKNOWN_LANGUAGE, languages=languages)
         raise ApiError(422, "unknown_language", message, field="language")
+    error_language = body.language or request_language(request)
     text = body.text.strip()
     if not text:
         raise ApiError(422, "empty_text", gettext(error_language, EMPTY_TEXT), field="text")

@@ -34,3 +34,11 @@ def test_every_asset_is_served_locally(client):
         assert asset.startswith("/"), f"external asset {asset}"
         if asset.startswith("/static/"):
             assert client.get(asset).status_code == 200
+
+
+def test_answers_are_announced_in_a_live_region_that_keeps_list_semantics(client):
+    """Screen readers announce new messages; role="log" on the <ol> itself would hide the list
+    (axe: listitem), so the live region wraps it."""
+    page = client.get("/").text
+    region = re.search(r'<div role="log" aria-live="polite"[^>]*>\s*<ol id="log"', page)
+    assert region, "the message list must sit inside a polite live region"
