@@ -18,10 +18,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-import yaml
-
 from i18n.detect import detect_language
 from i18n.languages import LANGUAGES
+from i18n.nlu_examples import read_examples
 from scripts.train_model import BOT, ROOT, bot_env
 
 HELDOUT = ROOT / "bench" / "nlu" / "heldout"
@@ -31,13 +30,12 @@ FALLBACK = "nlu_fallback"
 
 def heldout() -> list[tuple[str, str, str]]:
     """(language, intent, text) for every held-out example."""
-    rows = []
-    for path in sorted(HELDOUT.glob("*.yml")):
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            for line in item["examples"].splitlines():
-                if line.strip().startswith("- "):
-                    rows.append((path.stem, item["intent"], line.strip()[2:].strip()))
-    return rows
+    return [
+        (path.stem, intent, text)
+        for path in sorted(HELDOUT.glob("*.yml"))
+        for intent, texts in read_examples(path).items()
+        for text in texts
+    ]
 
 
 def macro_f1(pairs: list[tuple[str, str]]) -> float:

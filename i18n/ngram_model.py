@@ -12,9 +12,8 @@ from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 from i18n.languages import LANGUAGES
+from i18n.nlu_examples import read_examples
 from i18n.scripts import dominant_script
 
 NGRAM_SIZES = (3, 4, 5)  # chosen on the held-out split: bench/nlu.py
@@ -59,15 +58,12 @@ class NgramLanguageModel:
 
 
 def training_texts(directory: Path) -> dict[str, list[str]]:
-    texts: dict[str, list[str]] = {}
-    for path in sorted(directory.glob("*.yml")):
-        if path.stem not in LANGUAGES:
-            continue  # e.g. nonsense.yml: keyboard mashing is no language
-        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
-            for line in item.get("examples", "").splitlines():
-                if line.strip().startswith("- "):
-                    texts.setdefault(path.stem, []).append(line.strip()[2:])
-    return texts
+    """Every example text per language; files that are no language (nonsense.yml) are left out."""
+    return {
+        path.stem: [text for texts in read_examples(path).values() for text in texts]
+        for path in sorted(directory.glob("*.yml"))
+        if path.stem in LANGUAGES
+    }
 
 
 _TOKEN = re.compile(r"[^\W_]+")

@@ -6,9 +6,11 @@ Usage: python scripts/check_nlu_data.py LANG [LANG ...]   (exit status 1 when a 
 import sys
 from pathlib import Path
 
-import yaml
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from i18n.nlu_examples import read_examples  # noqa: E402
+
 CONTRACT = [
     "greet",
     "goodbye",
@@ -41,21 +43,11 @@ CONTRACT = [
 MIN_TRAIN, MIN_HELDOUT = 24, 6
 
 
-def read(path: Path) -> dict[str, list[str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return {
-        item["intent"]: [
-            line.strip()[2:].strip() for line in item["examples"].splitlines() if line.strip()
-        ]
-        for item in data["nlu"]
-    }
-
-
 def check(language: str) -> list[str]:
     problems = []
-    train = read(ROOT / "bot" / "data" / "nlu" / f"{language}.yml")
+    train = read_examples(ROOT / "bot" / "data" / "nlu" / f"{language}.yml")
     heldout_path = ROOT / "bench" / "nlu" / "heldout" / f"{language}.yml"
-    heldout = read(heldout_path) if heldout_path.exists() else {}
+    heldout = read_examples(heldout_path) if heldout_path.exists() else {}
     seen: dict[str, str] = {}
     for name, data, minimum in (("train", train, MIN_TRAIN), ("heldout", heldout, MIN_HELDOUT)):
         for intent in CONTRACT:

@@ -10,6 +10,7 @@ import yaml
 
 from core.settings import PROJECT_ROOT
 from i18n.languages import LANGUAGES
+from i18n.nlu_examples import read_examples
 
 BOT = PROJECT_ROOT / "bot"
 HELDOUT = PROJECT_ROOT / "bench" / "nlu" / "heldout"
@@ -23,14 +24,7 @@ def domain_intents() -> list[str]:
 
 
 def examples(language: str, directory: Path = BOT / "data" / "nlu") -> dict[str, list[str]]:
-    data = yaml.safe_load((directory / f"{language}.yml").read_text())
-    return {
-        item["intent"]: [
-            line[2:] for line in item["examples"].splitlines() if line.startswith("- ")
-        ]
-        for item in data["nlu"]
-        if "intent" in item
-    }
+    return read_examples(directory / f"{language}.yml")
 
 
 def trained_languages() -> list[str]:
