@@ -69,11 +69,10 @@ def train(name: str, config: Path, out: Path) -> tuple[Path, float]:
 def parse(model: Path, texts: list[str], workdir: Path) -> list[dict]:
     source, target = workdir / "texts.json", workdir / "parsed.json"
     source.write_text(json.dumps(texts))
-    env = {k: v for k, v in bot_env().items() if k != "PYTHONPATH"}
     subprocess.run(
         [str(BOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "nlu_parse.py"),
          str(model), str(source), str(target)],
-        cwd=ROOT, env=env, check=True, capture_output=True,
+        cwd=ROOT, env=bot_env(), check=True, capture_output=True,
     )  # fmt: skip
     return json.loads(target.read_text())
 

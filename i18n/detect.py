@@ -8,7 +8,6 @@ knows the languages in their own scripts. Weak evidence is reported as weak, so 
 keeps the conversation's current language.
 """
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -17,8 +16,7 @@ import yaml
 from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
 from i18n.languages import LANGUAGES
-from i18n.ngram_model import NgramLanguageModel, model_for
-from i18n.ngram_model import normalise as ngram_normalise
+from i18n.ngram_model import NgramLanguageModel, model_for, normalise
 from i18n.scripts import dominant_script
 
 SHORT_MESSAGE_WORDS = 3
@@ -26,7 +24,6 @@ STRONG_SHORT = 0.90
 STRONG_LONG = 0.50
 MIN_LETTERS = 4
 
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 # Pashto, which lingua does not know, is told apart from Persian by letters only it writes.
 PASHTO_LETTERS = set("ټډړږښګڼېۍځڅ")
@@ -55,11 +52,6 @@ class Detection:
     confidence: float
     strong: bool
     short: bool = False
-
-
-def normalise(text: str) -> str:
-    # Turkish capital İ casefolds to i + a combining dot, which would split the word.
-    return " ".join(_WORD.findall(text.replace("İ", "i").casefold()))
 
 
 @lru_cache
@@ -136,7 +128,7 @@ def detect_language(text: str, enabled: list[str]) -> Detection | None:
             return Detection(winners[0], 1.0, strong=True, short=short)
 
     script = dominant_script(normalised)
-    if script is None or len(normalised.replace(" ", "")) < MIN_LETTERS:
+    if script is None or sum(char.isalpha() for char in normalised) < MIN_LETTERS:
         return None  # "ok", "no", "hi": too few letters for statistics to mean anything
     candidates = [code for code in enabled if LANGUAGES[code].script == script]
     if "ps" in candidates and PASHTO_LETTERS & set(normalised):
@@ -149,7 +141,7 @@ def detect_language(text: str, enabled: list[str]) -> Detection | None:
 
     # Our own n-gram model knows transliterations and Kurmanji; lingua is the second opinion.
     threshold = STRONG_SHORT if short else STRONG_LONG
-    ours = ngram_model().probabilities(ngram_normalise(own_words), enabled)
+    ours = ngram_model().probabilities(normalised, enabled)
     if ours:
         language, confidence = max(ours.items(), key=lambda item: item[1])
         if confidence >= threshold or not candidates:

@@ -70,7 +70,9 @@ _TOKEN = re.compile(r"[^\W_]+")
 
 
 def normalise(text: str) -> str:
-    """Lower-case words with their digits: "mar7aba" keeps its 7 (Arabizi writes ح as 7)."""
+    """Lower-case words with their digits: "mar7aba" keeps its 7 (Arabizi writes ح as 7).
+
+    Turkish capital İ casefolds to i + a combining dot, which would split the word."""
     return " ".join(_TOKEN.findall(text.replace("İ", "i").casefold()))
 
 

@@ -73,7 +73,7 @@ def running_stack(
         "API_INTERNAL_URL": api_url,
     }
     app = {**env, **urls, "PYTHONPATH": str(ROOT)}
-    bot = {k: v for k, v in (bot_env() | env | urls).items() if k != "PYTHONPATH"}
+    bot = bot_env(env | urls)
     logs.mkdir(parents=True, exist_ok=True)
 
     def start(name: str, command: list[str], process_env: dict[str, str]) -> subprocess.Popen:

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,10 +35,12 @@ def current_model() -> Path:
     return MODELS / f"kim-{fingerprint()}.tar.gz"
 
 
-def bot_env() -> dict[str, str]:
-    """Rasa runs offline: no telemetry, quiet TensorFlow, its cache under var/."""
-    return {
-        **os.environ,
+def bot_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The bot environment's process variables: offline (no telemetry), quiet TensorFlow, Rasa's
+    cache under var/, and no PYTHONPATH, so the app's packages (`api`, `core`, ...) never shadow
+    anything Rasa imports; `actions` is found from the project root, the working directory."""
+    env = {k: v for k, v in (os.environ if base is None else base).items() if k != "PYTHONPATH"}
+    return env | {
         "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "RASA_CACHE_DIRECTORY": str(ROOT / "var" / "rasa-cache"),

@@ -1,6 +1,5 @@
 """The bot's domain, rules and training data are consistent, and every language is trained."""
 
-import os
 import re
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ import yaml
 from core.settings import PROJECT_ROOT
 from i18n.languages import LANGUAGES
 from i18n.nlu_examples import read_examples
+from scripts.train_model import bot_env
 
 BOT = PROJECT_ROOT / "bot"
 HELDOUT = PROJECT_ROOT / "bench" / "nlu" / "heldout"
@@ -34,15 +34,13 @@ def trained_languages() -> list[str]:
 
 def test_rasa_data_validate_passes():
     """No validator warning except responses that custom actions send (Rasa cannot see those)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env["RASA_TELEMETRY_ENABLED"] = "false"
     result = subprocess.run(
         [
             str(BOT / ".venv" / "bin" / "rasa"), "data", "validate",
             "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
             "--config", str(BOT / "config.yml"),
         ],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+        cwd=PROJECT_ROOT, env=bot_env(), capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     actions_source = "".join(p.read_text() for p in (PROJECT_ROOT / "actions").glob("*.py"))
