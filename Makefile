@@ -27,7 +27,7 @@ export UV_LINK_MODE := copy
 ENV_FILES := var/local.env$(if $(wildcard .env),$(comma).env)
 
 .PHONY: help install run test test-app test-bot test-postgres lint format migrate demo model \
-        i18n-extract i18n-update i18n-compile bench bench-nlu clean
+        i18n-extract i18n-update i18n-compile bench bench-nlu bench-booking bench-intake clean
 
 help:
 	@echo "make run    install, migrate, load the demo county, train if stale, start everything"
@@ -54,7 +54,7 @@ i18n/.compiled: .venv/.installed $(CATALOGS)
 	.venv/bin/pybabel compile -d i18n/locales -D messages >/dev/null
 	touch $@
 
-var/local.env: .venv/.installed
+var/local.env: .venv/.installed scripts/local_env.py
 	$(APP_PY) scripts/local_env.py
 
 install: .venv/.installed bot/.venv/.installed i18n/.compiled var/local.env
@@ -116,3 +116,11 @@ clean:
 
 bench-nlu: install
 	$(APP_PY) -m bench.nlu
+
+# Slot search and concurrent booking on PostgreSQL (KIM_BENCH_POSTGRES_URL, default local).
+bench-booking: install
+	$(APP_PY) -m bench.booking
+
+# Outbox delivery to a loopback webhook receiver (SQLite; --postgres for the local server).
+bench-intake: install
+	$(APP_PY) -m bench.intake

@@ -6,6 +6,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.api import ApiUnavailable
+from actions.booking import act_on, find_booking
+
 FALLBACK_RESPONSES = ("utter_default", "utter_default_again")
 
 
@@ -27,7 +30,11 @@ class ActionSwitchLanguage(Action):
 
 
 class ActionFallback(Action):
-    """First miss: ask again with topics. Second miss in a row: offer a human and topics."""
+    """First miss: ask again with topics. Second miss in a row: offer a human and topics.
+
+    A message with a booking code in it is never a miss: whatever words surround the code
+    (which the model cannot know), the resident is shown that booking.
+    """
 
     def name(self) -> str:
         return "action_fallback"
@@ -35,6 +42,13 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        text = tracker.latest_message.get("text")
+        try:
+            booking = await find_booking(tracker, text, own=False) if text else None
+        except ApiUnavailable:
+            booking = None  # then it is a miss like any other
+        if booking:
+            return await act_on("check", booking, dispatcher)
         dispatcher.utter_message(
             response="utter_default_again" if missed_before(tracker) else "utter_default"
         )

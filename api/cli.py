@@ -9,6 +9,7 @@ from core.db import session_scope
 from core.settings import PROJECT_ROOT, get_settings
 from faq.schemas import read_faq_content
 from faq.service import load_faq_content
+from intake.service import rotate_data_keys
 from scheduler.models import County
 from scheduler.schemas import read_county_config
 from scheduler.service import load_county
@@ -43,6 +44,11 @@ def _load_county(args: argparse.Namespace) -> None:
             )
 
 
+def _rotate_data_keys(args: argparse.Namespace) -> None:
+    with session_scope() as session:
+        print(f"re-encrypted {rotate_data_keys(session)} records with the newest key")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m api.cli")
     commands = parser.add_subparsers(required=True)
@@ -50,6 +56,10 @@ def main(argv: list[str] | None = None) -> None:
     load.add_argument("slug", nargs="?", help="file name without .yml (default: KIM_COUNTY)")
     load.add_argument("--all", action="store_true", help="every file in config/counties")
     load.set_defaults(handler=_load_county)
+    rotate = commands.add_parser(
+        "rotate-data-keys", help="re-encrypt stored records with the first key of DATA_KEYS"
+    )
+    rotate.set_defaults(handler=_rotate_data_keys)
     args = parser.parse_args(argv)
     args.handler(args)
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from api.rasa import RasaClient
 from core.db import get_sessionmaker
 from core.settings import Settings, get_settings
+from scheduler.models import County
 from scheduler.service import get_county
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -65,6 +66,17 @@ def get_county_context(settings: SettingsDep) -> CountyContext:
 
 
 CountyDep = Annotated[CountyContext, Depends(get_county_context)]
+
+
+def get_county_row(session: SessionDep, settings: SettingsDep) -> County:
+    """The served county as a database row, for services that compute with its rules."""
+    county = get_county(session, settings.county)
+    if county is None:
+        raise HTTPException(503, f"county {settings.county!r} is not loaded")
+    return county
+
+
+CountyRowDep = Annotated[County, Depends(get_county_row)]
 
 
 def require_internal_token(

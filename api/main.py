@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.errors import install_error_handlers
 from api.rasa import RasaClient
-from api.routes import chat, health, nlg, pages
+from api.routes import booking, calendars, chat, health, intake, nlg, pages, schemas
 from core.settings import get_settings
 from i18n.detect import warm_up
 from i18n.languages import LANGUAGES
@@ -31,7 +31,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, chat, nlg, pages):
+    for module in (health, chat, nlg, booking, intake, calendars, schemas, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app

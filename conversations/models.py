@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import Boolean, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
@@ -20,3 +20,25 @@ class Conversation(Base):
     source: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The resident sent STOP (or its equivalent): no reminders, no feedback questions.
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class OutboundMessage(Base):
+    """A message the front door sent on its own (reminder, feedback question), with its fate.
+
+    Kept so staff can see that a reminder went out; the text holds no personal data beyond
+    the booking code, time and place.
+    """
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    language: Mapped[str] = mapped_column(String(8))
+    text: Mapped[str] = mapped_column(Text)
+    # logged (local mode), sent, delivered, failed, or undeliverable (no address for the channel).
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -14,7 +14,7 @@ def make_celery() -> Celery:
         broker=settings.celery_broker_url,
         backend=settings.celery_result_backend,
         # Task modules by name: core imports no domain package.
-        include=["core.tasks"],
+        include=["core.tasks", "scheduler.tasks", "intake.tasks"],
     )
     app.conf.update(
         task_serializer="json",
@@ -30,6 +30,17 @@ def make_celery() -> Celery:
             "worker-heartbeat": {
                 "task": "core.tasks.record_heartbeat",
                 "schedule": HEARTBEAT_SECONDS,
+            },
+            "expire-holds": {"task": "scheduler.tasks.expire_holds", "schedule": 60},
+            "send-reminders": {"task": "scheduler.tasks.send_reminders", "schedule": 300},
+            "deliver-pre-intake-records": {"task": "intake.tasks.deliver_outbox", "schedule": 30},
+            "delete-expired-records": {
+                "task": "intake.tasks.delete_expired_records",
+                "schedule": 3600,
+            },
+            "send-feedback-requests": {
+                "task": "scheduler.tasks.send_feedback_requests",
+                "schedule": 900,
             },
         },
     )

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     internal_token: SecretStr = SecretStr("")
     # Secret pepper for pseudonymous conversation ids: a sender's id is never stored as is.
     pseudonym_pepper: SecretStr = SecretStr("")
+    # Fernet keys for sensitive data at rest, comma-separated, newest first (core/crypto.py).
+    data_keys: SecretStr = SecretStr("")
+    # Shared with the case system: signs webhook deliveries (intake/adapters.py).
+    case_system_secret: SecretStr = SecretStr("")
 
     bot_domain_path: Path = PROJECT_ROOT / "bot" / "domain.yml"
     locales_dir: Path = PROJECT_ROOT / "i18n" / "locales"
@@ -54,7 +58,7 @@ class Settings(BaseSettings):
         if self.environment == "production":
             missing = [
                 name
-                for name in ("internal_token", "pseudonym_pepper")
+                for name in ("internal_token", "pseudonym_pepper", "data_keys")
                 if len(getattr(self, name).get_secret_value()) < 16
             ]
             if missing:

@@ -12,6 +12,8 @@ class Language:
     code: str
     native_name: str
     english_name: str
+    # For staff: the case manager reads the resident's language in German.
+    german_name: str
     direction: Literal["ltr", "rtl"]
     babel_locale: str
     script: Literal["Latn", "Arab", "Cyrl"]
@@ -20,18 +22,28 @@ class Language:
 LANGUAGES: dict[str, Language] = {
     lang.code: lang
     for lang in (
-        Language("de", "Deutsch", "German", "ltr", "de_DE", "Latn"),
-        Language("en", "English", "English", "ltr", "en_GB", "Latn"),
-        Language("ar", "العربية", "Arabic", "rtl", "ar", "Arab"),
-        Language("fa", "فارسی / دری", "Persian (Farsi, Dari)", "rtl", "fa_IR", "Arab"),
-        Language("ps", "پښتو", "Pashto", "rtl", "ps_AF", "Arab"),
-        Language("ku", "Kurmancî", "Kurdish (Kurmanji)", "ltr", "ku_TR", "Latn"),
-        Language("tr", "Türkçe", "Turkish", "ltr", "tr_TR", "Latn"),
-        Language("uk", "Українська", "Ukrainian", "ltr", "uk_UA", "Cyrl"),
-        Language("ru", "Русский", "Russian", "ltr", "ru_RU", "Cyrl"),
-        Language("ro", "Română", "Romanian", "ltr", "ro_RO", "Latn"),
-        Language("bg", "Български", "Bulgarian", "ltr", "bg_BG", "Cyrl"),
-        Language("pl", "Polski", "Polish", "ltr", "pl_PL", "Latn"),
+        Language("de", "Deutsch", "German", "Deutsch", "ltr", "de_DE", "Latn"),
+        Language("en", "English", "English", "Englisch", "ltr", "en_GB", "Latn"),
+        Language("ar", "العربية", "Arabic", "Arabisch", "rtl", "ar", "Arab"),
+        Language(
+            "fa",
+            "فارسی / دری",
+            "Persian (Farsi, Dari)",
+            "Persisch (Farsi, Dari)",
+            "rtl",
+            "fa_IR",
+            "Arab",
+        ),
+        Language("ps", "پښتو", "Pashto", "Paschtu", "rtl", "ps_AF", "Arab"),
+        Language(
+            "ku", "Kurmancî", "Kurdish (Kurmanji)", "Kurdisch (Kurmandschi)", "ltr", "ku_TR", "Latn"
+        ),
+        Language("tr", "Türkçe", "Turkish", "Türkisch", "ltr", "tr_TR", "Latn"),
+        Language("uk", "Українська", "Ukrainian", "Ukrainisch", "ltr", "uk_UA", "Cyrl"),
+        Language("ru", "Русский", "Russian", "Russisch", "ltr", "ru_RU", "Cyrl"),
+        Language("ro", "Română", "Romanian", "Rumänisch", "ltr", "ro_RO", "Latn"),
+        Language("bg", "Български", "Bulgarian", "Bulgarisch", "ltr", "bg_BG", "Cyrl"),
+        Language("pl", "Polski", "Polish", "Polnisch", "ltr", "pl_PL", "Latn"),
     )
 }
 

@@ -1,10 +1,21 @@
-"""Writes to the scheduler's tables happen here and nowhere else."""
+"""Writes of the county's structure (places, people, office hours); bookings: bookings.py."""
+
+import secrets
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.models import Cluster, County, Municipality
-from scheduler.schemas import CountyConfig
+from scheduler.models import (
+    Absence,
+    CaseManager,
+    Closure,
+    Cluster,
+    County,
+    Location,
+    Municipality,
+    OfficeHours,
+)
+from scheduler.schemas import WEEKDAYS, CountyConfig
 
 _TRANSLITERATION = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "-"})
 
@@ -23,6 +34,11 @@ def load_county(session: Session, config: CountyConfig) -> County:
     county.timezone = config.timezone
     county.default_language = config.default_language
     county.enabled_languages = ",".join(config.languages)
+    county.booking_rules = config.booking.model_dump()
+    county.contact = config.contact.model_dump() if config.contact else {}
+    county.triage = config.triage.model_dump()
+    county.case_system = config.case_system.model_dump()
+    county.screening = config.screening.model_dump()
     session.flush()
 
     clusters = {c.key: c for c in session.scalars(select(Cluster).where(Cluster.county == county))}
@@ -44,7 +60,84 @@ def load_county(session: Session, config: CountyConfig) -> County:
             municipality.name = name
             municipality.cluster = cluster
     session.flush()
+    _load_people_and_places(session, county, config)
     return county
+
+
+def _load_people_and_places(session: Session, county: County, config: CountyConfig) -> None:
+    municipalities = {
+        m.slug: m
+        for m in session.scalars(select(Municipality).where(Municipality.county == county))
+    }
+    managers = {
+        m.key: m for m in session.scalars(select(CaseManager).where(CaseManager.county == county))
+    }
+    for manager_config in config.case_managers:
+        manager = managers.get(manager_config.key)
+        if manager is None:
+            manager = CaseManager(
+                county=county, key=manager_config.key, feed_token=secrets.token_urlsafe(24)
+            )
+            session.add(manager)
+            managers[manager.key] = manager
+        manager.name = manager_config.name
+        manager.email = manager_config.email
+        manager.languages = ",".join(manager_config.languages)
+    session.flush()
+    for manager_config in config.case_managers:
+        manager = managers[manager_config.key]
+        manager.absences = [
+            Absence(
+                starts=a.starts,
+                ends=a.ends,
+                cover_id=managers[a.cover].id if a.cover else None,
+            )
+            for a in manager_config.absences
+        ]
+
+    locations = {
+        loc.key: loc for loc in session.scalars(select(Location).where(Location.county == county))
+    }
+    for location_config in config.locations:
+        location = locations.get(location_config.key)
+        if location is None:
+            location = Location(county=county, key=location_config.key)
+            session.add(location)
+        location.municipality = municipalities[slugify(location_config.municipality)]
+        location.serves = [municipalities[slugify(name)] for name in location_config.serves]
+        location.name = location_config.name
+        location.address = location_config.address
+        location.room = location_config.room
+        location.step_free = location_config.step_free
+        location.bus = location_config.bus
+        location.office_hours = [
+            OfficeHours(
+                case_manager=managers[h.case_manager],
+                weekday=WEEKDAYS.index(h.weekday),
+                starts=h.starts,
+                ends=h.ends,
+                valid_from=h.valid_from,
+                valid_until=h.valid_until,
+                services=",".join(h.services),
+            )
+            for h in location_config.office_hours
+        ]
+
+    closures = {
+        c.day: c
+        for c in session.scalars(
+            select(Closure).where(Closure.county == county, Closure.location_id.is_(None))
+        )
+    }
+    for closure_config in config.closures:
+        closure = closures.get(closure_config.date)
+        if closure is None:
+            session.add(
+                Closure(county=county, day=closure_config.date, reason=closure_config.reason)
+            )
+        else:
+            closure.reason = closure_config.reason
+    session.flush()
 
 
 def get_county(session: Session, slug: str) -> County | None:

@@ -72,7 +72,8 @@ def running_stack(
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
         "API_INTERNAL_URL": api_url,
     }
-    app = {**env, **urls, "PYTHONPATH": str(ROOT)}
+    # API_PORT: links the api writes (calendar files, feedback) point at this port.
+    app = {**env, **urls, "API_PORT": str(api_port), "PYTHONPATH": str(ROOT)}
     bot = bot_env(env | urls)
     logs.mkdir(parents=True, exist_ok=True)
 

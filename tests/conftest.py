@@ -5,6 +5,7 @@ names a PostgreSQL server (CI: `make test-postgres`), a fresh database on it, dr
 TEST_REDIS_URL switches the Celery broker from the embedded one to Redis.
 """
 
+import base64
 import os
 import secrets
 import tempfile
@@ -24,6 +25,7 @@ os.environ.update(
         "REDIS_URL": os.environ.get("TEST_REDIS_URL", ""),
         "INTERNAL_TOKEN": secrets.token_urlsafe(24),
         "PSEUDONYM_PEPPER": secrets.token_urlsafe(24),
+        "DATA_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "RASA_URL": f"http://127.0.0.1:{closed_port()}",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{closed_port()}",
     }

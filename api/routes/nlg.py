@@ -10,11 +10,20 @@ from conversations.models import Conversation
 from conversations.service import language_button_payload
 from faq.service import find_answer
 from i18n.languages import LANGUAGES
-from i18n.responses import load_responses, render
+from i18n.responses import load_responses, placeholders, render
+from intake.presenters import language_buttons, screening_placeholders
+from scheduler.presenters import (
+    SLOT_RESPONSES,
+    TOWN_RESPONSES,
+    booking_buttons,
+    booking_placeholders,
+)
+from scheduler.service import get_county
 
 router = APIRouter(tags=["internal"], dependencies=[Depends(require_internal_token)])
 
 FAQ_RESPONSE = "utter_faq"
+DYNAMIC_BUTTONS = (*TOWN_RESPONSES, *SLOT_RESPONSES)
 LANGUAGE_CHOICE_RESPONSE = "utter_switch_language"
 
 
@@ -57,7 +66,22 @@ def nlg(
         **body.arguments,
         "county_name": county.name,
     }
+    # Most answers need nothing from the database beyond their text: only these look further.
+    needs_data = bool(placeholders(template.text) - {"county_name"})
+    if needs_data or body.response in DYNAMIC_BUTTONS:
+        county_row = get_county(session, county.slug)
+        variables |= booking_placeholders(
+            session, county_row, body.arguments, language, settings.base_url
+        )
+        variables |= screening_placeholders(
+            responses, body.tracker.get("slots") or {}, body.arguments, language, settings.base_url
+        )
     message = render(template, body.response, language, variables)
+    if body.response in DYNAMIC_BUTTONS:
+        message["buttons"] = booking_buttons(
+            session, county_row, body.response, body.arguments, language, message["buttons"]
+        )
+    message["buttons"] = language_buttons(body.response, county.languages, message["buttons"])
     if body.response == FAQ_RESPONSE:
         answer = find_answer(session, county.slug, str(body.arguments.get("topic")), language)
         if answer:

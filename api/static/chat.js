@@ -20,12 +20,28 @@
     document.documentElement.dir = config.directions[code] || "ltr";
   }
 
+  // Links the bot sends (calendar file, feedback) become real links; everything else stays text.
+  function appendText(parent, text) {
+    const parts = (text || "").split(/(https?:\/\/[^\s]+)/);
+    parts.forEach((part, index) => {
+      if (index % 2 === 1) {
+        const link = document.createElement("a");
+        link.href = part;
+        link.textContent = part;
+        link.dir = "ltr";
+        parent.appendChild(link);
+      } else if (part) {
+        parent.appendChild(document.createTextNode(part));
+      }
+    });
+  }
+
   function render(item, interactive) {
     const li = document.createElement("li");
     li.className = item.who;
     li.lang = item.language;
     li.dir = config.directions[item.language] || "auto";
-    li.textContent = item.text;
+    appendText(li, item.text);
     if (interactive && item.buttons && item.buttons.length) {
       const group = document.createElement("div");
       group.className = "choices";

@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = {"postgres", "redis", "migrate", "api", "rasa", "actions", "worker", "beat"}
-SECRETS = ("INTERNAL_TOKEN", "PSEUDONYM_PEPPER", "POSTGRES_PASSWORD")
+SECRETS = ("INTERNAL_TOKEN", "PSEUDONYM_PEPPER", "DATA_KEYS", "POSTGRES_PASSWORD")
 REFERENCE = re.compile(r"\$\{(\w+)(?:[:?-][^}]*)?\}")
 INSTALLED_MODULES = {"rasa_sdk"}  # run with -m from site-packages, not from the repository
 

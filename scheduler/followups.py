@@ -1,0 +1,116 @@
+"""Before the appointment a reminder, after it a feedback question; and the feedback itself."""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from conversations.models import Conversation
+from conversations.outbound import send_message
+from i18n.catalogs import N_, gettext
+from scheduler.models import Booking, County, FeedbackResponse
+from scheduler.presenters import booking_fields
+from scheduler.slots import rules_of
+
+REMINDER = N_(
+    "Erinnerung: Sie haben einen Termin beim Integrations-Management.\n{when}\n{place}\n"
+    "Ihr Code: {code}\n"
+    "Sie können nicht kommen? Dann sagen Sie bitte ab. Schreiben Sie mir: absagen."
+)
+FEEDBACK_REQUEST = N_(
+    "Danke für Ihren Besuch beim Integrations-Management. Wie war es für Sie? "
+    "Bitte beantworten Sie 3 kurze Fragen. Ihre Antworten sind anonym.\n{url}"
+)
+# Asked a little after the appointment, not during it.
+FEEDBACK_DELAY = timedelta(hours=2)
+FEEDBACK_ANSWERS = ("yes", "partly", "no")
+FEEDBACK_QUESTIONS = ("understood", "helpful", "recommend")
+
+
+def _reachable(session: Session, booking: Booking) -> Conversation | None:
+    conversation = session.get(Conversation, booking.conversation_id)
+    if conversation is None or conversation.opted_out:
+        return None
+    return conversation
+
+
+def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
+    """One reminder per confirmed booking, `reminder_hours` before; none once cancelled."""
+    sent = 0
+    for county in session.scalars(select(County)):
+        ahead = timedelta(hours=rules_of(county).reminder_hours)
+        due = session.scalars(
+            select(Booking).where(
+                Booking.county_id == county.id,
+                Booking.status == "confirmed",
+                Booking.reminder_sent_at.is_(None),
+                Booking.starts_at > now,
+                Booking.starts_at <= now + ahead,
+            )
+        )
+        for booking in due:
+            booking.reminder_sent_at = now
+            conversation = _reachable(session, booking)
+            if conversation is None:
+                continue
+            fields = booking_fields(county, booking, booking.language, base_url)
+            send_message(
+                session,
+                conversation,
+                "reminder",
+                gettext(booking.language, REMINDER, **fields),
+                now,
+            )
+            sent += 1
+    session.flush()
+    return sent
+
+
+def send_feedback_requests(session: Session, now: datetime, base_url: str) -> int:
+    sent = 0
+    due = session.scalars(
+        select(Booking).where(
+            Booking.status == "attended",
+            Booking.feedback_token.is_not(None),
+            Booking.feedback_sent_at.is_(None),
+            Booking.attended_at <= now - FEEDBACK_DELAY,
+        )
+    )
+    for booking in due:
+        booking.feedback_sent_at = now
+        conversation = _reachable(session, booking)
+        if conversation is None:
+            continue
+        url = f"{base_url}/feedback/{booking.feedback_token}"
+        text = gettext(booking.language, FEEDBACK_REQUEST, url=url)
+        send_message(session, conversation, "feedback", text, now)
+        sent += 1
+    session.flush()
+    return sent
+
+
+def booking_for_feedback(session: Session, token: str) -> Booking | None:
+    return session.scalar(
+        select(Booking).where(Booking.feedback_token == token, Booking.status == "attended")
+    )
+
+
+def record_feedback(
+    session: Session, booking: Booking, answers: dict[str, str | None], today: date
+) -> FeedbackResponse:
+    """Stored without any link to the booking; the link in the message works only once."""
+    values = {
+        question: answers.get(question) if answers.get(question) in FEEDBACK_ANSWERS else None
+        for question in FEEDBACK_QUESTIONS
+    }
+    response = FeedbackResponse(
+        county_id=booking.county_id,
+        municipality_id=booking.municipality_id,
+        language=booking.language,
+        submitted_month=today.replace(day=1),
+        **values,
+    )
+    session.add(response)
+    booking.feedback_token = None
+    session.flush()
+    return response
