@@ -26,13 +26,14 @@ export UV_LINK_MODE := copy
 
 ENV_FILES := var/local.env$(if $(wildcard .env),$(comma).env)
 
-.PHONY: help install run test test-app test-bot test-postgres lint format migrate demo model \
+.PHONY: help install run test test-app test-bot test-postgres browser lint format migrate demo admin model \
         i18n-extract i18n-update i18n-compile bench bench-nlu bench-booking bench-intake clean
 
 help:
 	@echo "make run    install, migrate, load the demo county, train if stale, start everything"
 	@echo "make test   install and run every test (SQLite; PostgreSQL too when KIM_TEST_POSTGRES_URL is set)"
-	@echo "other: install migrate demo model lint format i18n-extract i18n-update i18n-compile bench clean"
+	@echo "make admin EMAIL=you@county.example   the first admin account (asks for a password)"
+	@echo "other: install migrate demo model browser lint format i18n-extract i18n-update i18n-compile bench clean"
 
 # --- installation -----------------------------------------------------------------------------
 $(UV):
@@ -63,8 +64,14 @@ install: .venv/.installed bot/.venv/.installed i18n/.compiled var/local.env
 migrate: install
 	.venv/bin/alembic upgrade head
 
+# The demo county is loaded once; after that the database is what staff edit.
 demo: migrate
-	$(APP_PY) -m api.cli load-county
+	$(APP_PY) -m api.cli load-county --if-missing
+	$(APP_PY) -m api.cli demo-staff
+
+# The first admin account: make admin EMAIL=you@county.example (asks for the password).
+admin: migrate
+	$(APP_PY) -m api.cli create-admin $${EMAIL:?set EMAIL=...}
 
 model: install
 	$(APP_PY) scripts/train_model.py
@@ -72,6 +79,7 @@ model: install
 run: demo model
 	@echo "Starting api, rasa, actions, worker and beat. Rasa needs about a minute to load;"
 	@echo "the api prints the URL when everything is ready (http://$(API_HOST):$(API_PORT)). Ctrl-C stops all."
+	@echo "Staff pages: http://$(API_HOST):$(API_PORT)/staff/login (demo logins in var/demo-staff.txt)."
 	.venv/bin/honcho start -f Procfile -e $(ENV_FILES)
 
 # --- tests ------------------------------------------------------------------------------------
@@ -81,13 +89,21 @@ test: install lint model test-bot test-app
 test-bot: install
 	env -u PYTHONPATH $(BOT_PY) -m pytest -p no:cacheprovider tests/actions
 
-test-app: install model
+test-app: install model browser
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL .venv/bin/pytest
 
 # The same suite on PostgreSQL and Redis (CI: .ci/run sets KIM_TEST_POSTGRES_URL, KIM_TEST_REDIS_URL).
-test-postgres: install model
+test-postgres: install model browser
 	TEST_DATABASE_URL=$${KIM_TEST_POSTGRES_URL:?set KIM_TEST_POSTGRES_URL} \
 	TEST_REDIS_URL=$${KIM_TEST_REDIS_URL:-} .venv/bin/pytest
+
+# Debian's Chromium for the browser tests: Playwright drives it (test tools cannot download
+# browsers here). Installed once with apt-get, which needs root, as on CI.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; }
 
 lint: .venv/.installed
 	.venv/bin/ruff check .

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from api.errors import install_error_handlers
 from api.rasa import RasaClient
 from api.routes import booking, calendars, chat, health, intake, nlg, pages, schemas
+from api.staff import STAFF_ROUTERS, auth
 from core.settings import get_settings
 from i18n.detect import warm_up
 from i18n.languages import LANGUAGES
@@ -33,6 +34,9 @@ def create_app() -> FastAPI:
     install_error_handlers(app)
     for module in (health, chat, nlg, booking, intake, calendars, schemas, pages):
         app.include_router(module.router)
+    for router in STAFF_ROUTERS:
+        app.include_router(router)
+    auth.install(app)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     return app
 

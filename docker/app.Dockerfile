@@ -26,6 +26,8 @@ COPY conversations conversations
 COPY scheduler scheduler
 COPY intake intake
 COPY faq faq
+COPY staff staff
+COPY reports reports
 COPY i18n i18n
 COPY migrations migrations
 COPY config config

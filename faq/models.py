@@ -45,5 +45,7 @@ class FaqAnswer(Base):
     version: Mapped[int] = mapped_column(default=1)
     source_version: Mapped[int | None]
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The staff member who last edited it; content files never overwrite such an answer.
+    updated_by: Mapped[str | None] = mapped_column(String(200))
 
     topic: Mapped[FaqTopic] = relationship(back_populates="answers")

@@ -4,16 +4,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
-from faq.models import COUNTY_SCOPE, VISIBLE_STATES, FaqAnswer, FaqTopic
+from faq.models import COUNTY_SCOPE, REVIEW_STATES, VISIBLE_STATES, FaqAnswer, FaqTopic
 from faq.schemas import FaqLanguageFile
 from i18n.languages import SOURCE_LANGUAGE
 from scheduler.models import County
 
 
 def save_answer(
-    session: Session, topic: FaqTopic, scope: str, language: str, text: str, review_state: str
+    session: Session,
+    topic: FaqTopic,
+    scope: str,
+    language: str,
+    text: str,
+    review_state: str,
+    editor: str | None = None,
 ) -> FaqAnswer:
     """Create or change one answer. A changed German text makes its translations outdated."""
+    if review_state not in REVIEW_STATES:
+        raise ValueError(f"unknown review state {review_state!r}")
     answer = session.scalar(
         select(FaqAnswer).where(
             FaqAnswer.topic == topic, FaqAnswer.scope == scope, FaqAnswer.language == language
@@ -31,6 +39,7 @@ def save_answer(
             answer.source_version = source.version  # translated from the current German text
     answer.review_state = review_state
     answer.updated_at = utcnow()
+    answer.updated_by = editor
     session.flush()
     return answer
 
@@ -53,7 +62,10 @@ def is_outdated(session: Session, answer: FaqAnswer) -> bool:
 
 
 def load_faq_content(session: Session, county: County, contents: list[FaqLanguageFile]) -> int:
-    """Load curated content files (German first, see read_faq_content); idempotent."""
+    """Load curated content files (German first, see read_faq_content); idempotent.
+
+    An answer staff have edited on the curation page is theirs: files never overwrite it.
+    """
     topics = {
         topic.key: topic
         for topic in session.scalars(select(FaqTopic).where(FaqTopic.county_id == county.id))
@@ -67,11 +79,23 @@ def load_faq_content(session: Session, county: County, contents: list[FaqLanguag
                     topics[key] = FaqTopic(county_id=county.id, key=key)
                     session.add(topics[key])
                     session.flush()
+                if _edited_by_staff(session, topics[key], scope, content.language):
+                    continue
                 save_answer(
                     session, topics[key], scope, content.language, text, content.review_state
                 )
                 saved += 1
     return saved
+
+
+def _edited_by_staff(session: Session, topic: FaqTopic, scope: str, language: str) -> bool:
+    return bool(
+        session.scalar(
+            select(FaqAnswer.updated_by).where(
+                FaqAnswer.topic == topic, FaqAnswer.scope == scope, FaqAnswer.language == language
+            )
+        )
+    )
 
 
 def find_answer(

@@ -1,6 +1,6 @@
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base, UTCDateTime, utcnow
@@ -43,6 +43,31 @@ class PreIntakeRecord(Base):
     triage_outcome: Mapped[str] = mapped_column(String(24))
     triage_rule: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IntakeStatistic(Base):
+    """One screening, counted for the key figures: no link to a person, a booking or a record.
+
+    Records are deleted 30 days after the appointment; these rows stay, so the yearly report
+    still has triage outcomes and life areas ("case level to structure level").
+    """
+
+    __tablename__ = "intake_statistics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id", ondelete="CASCADE"))
+    # The first day of the month: no finer time is kept.
+    month: Mapped[date] = mapped_column(Date, index=True)
+    booked: Mapped[bool] = mapped_column(Boolean)
+    municipality_id: Mapped[int | None] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="SET NULL")
+    )
+    outcome: Mapped[str] = mapped_column(String(24))
+    rule: Mapped[str] = mapped_column(String(64))
+    # The referral's service as named when the rule fired (the config may change later).
+    service: Mapped[str | None] = mapped_column(String(200))
+    # Comma-separated life-area codes (intake/screening.py), "" when none were named.
+    life_areas: Mapped[str] = mapped_column(String(300), default="")
 
 
 class OutboxMessage(Base):

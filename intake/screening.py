@@ -111,6 +111,26 @@ FIELDS: dict[str, tuple[FieldKind, dict[str, str]]] = {
 }
 
 
+# What each field is called where caseworkers read it (staff pages, PDF reports).
+FIELD_TITLES_DE = {
+    "municipality": "Wohnort",
+    "age": "Alter",
+    "household": "Haushalt",
+    "children": "Kinder",
+    "arrival_date": "Ankunft in Deutschland",
+    "residence_status": "Aufenthaltsstatus",
+    "benefits": "Leistungen",
+    "services_involved": "Schon beteiligte Stellen",
+    "life_areas": "Lebensbereiche mit Bedarf",
+    "urgent_need": "Dringender Bedarf",
+    "interpreter": "Dolmetscher",
+    "literacy": "Lesen",
+    "contact": "Bevorzugter Kontakt",
+    "languages": "Weitere Sprachen",
+    "note": "Notiz (Originalsprache)",
+}
+
+
 def german_label(field: str, code: str) -> str:
     return FIELDS[field][1].get(code, code)
 

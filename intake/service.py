@@ -4,14 +4,16 @@ import json
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, select, text, update
 from sqlalchemy.orm import Session
 
 from core.crypto import decrypt, encrypt, rotate
-from intake.models import Consent, OutboxMessage, PreIntakeRecord
+from intake.models import Consent, IntakeStatistic, OutboxMessage, PreIntakeRecord
 from intake.outbox import enqueue
 from intake.record import VALIDATOR, build_record
+from intake.screening import FIELDS
 from intake.triage import TriageConfig, TriageResult, triage
 from scheduler.bookings import cancel_booking, format_code
 from scheduler.models import Booking, County
@@ -125,9 +127,37 @@ def create_pre_intake(
         created_at=now,
     )
     session.add(row)
+    session.add(
+        IntakeStatistic(
+            county_id=county.id,
+            month=now.astimezone(ZoneInfo(county.timezone)).date().replace(day=1),
+            booked=booking is not None,
+            municipality_id=booking.municipality_id if booking else None,
+            outcome=result.outcome,
+            rule=result.rule.id,
+            service=result.service.name if result.service else None,
+            life_areas=",".join(
+                code for code in answers.get("life_areas") or [] if code in FIELDS["life_areas"][1]
+            ),
+        )
+    )
     session.flush()
     enqueue(session, row, now)
     return row
+
+
+def record_of_booking(session: Session, booking: Booking) -> PreIntakeRecord | None:
+    return session.scalar(
+        select(PreIntakeRecord)
+        .where(PreIntakeRecord.booking_id == booking.id)
+        .order_by(PreIntakeRecord.created_at.desc())
+        .limit(1)
+    )
+
+
+def read_record(record: PreIntakeRecord) -> dict[str, Any]:
+    """The decrypted record. Callers on staff pages write an audit entry for every read."""
+    return json.loads(decrypt(record.payload_encrypted))
 
 
 def withdraw_and_delete(session: Session, conversation_id: str, now: datetime) -> int:
@@ -230,8 +260,9 @@ def delete_old_tracker_events(session: Session, now: datetime, days: int) -> int
 def move_pre_intake(
     session: Session, old_booking: Booking, new_booking: Booking, now: datetime
 ) -> PreIntakeRecord | None:
-    """A moved booking: the case system gets the record again with the new time and place,
-    marked as replacing the old one; the old row goes (nothing is kept twice)."""
+    """A moved or handed-over booking: the case system gets the record again with the new
+    time, place or case manager, marked as replacing the old one; the old row goes (nothing
+    is kept twice)."""
     old = session.scalar(
         select(PreIntakeRecord).where(PreIntakeRecord.booking_id == old_booking.id)
     )
@@ -261,6 +292,7 @@ def move_pre_intake(
         .values(status="cancelled")
     )
     session.delete(old)
+    session.flush()  # first: a hand-over keeps the booking, and a booking has one record
     session.add(moved)
     session.flush()
     enqueue(session, moved, now)

@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from intake.screening import FIELDS
+from intake.screening import FIELD_TITLES_DE, FIELDS, german_label
 
 Outcome = Literal["information", "referral", "kim_appointment", "urgent"]
 COMPARISONS = ("equals", "in", "contains", "between", "at_least", "at_most", "empty")
@@ -124,6 +124,38 @@ def matches(condition: dict, answers: dict[str, Any]) -> bool:
     if "at_least" in condition:
         return answer >= condition["at_least"]
     return answer <= condition["at_most"]
+
+
+def describe(condition: dict) -> str:
+    """The condition in German, as the triage page shows it to staff."""
+    if "field" not in condition:
+        ((combination, value),) = condition.items()
+        if combination == "always":
+            return "immer (alle übrigen Fälle)"
+        if combination == "not":
+            return f"nicht ({describe(value)})"
+        joiner = " und " if combination == "all" else " oder "
+        return "(" + joiner.join(describe(part) for part in value) + ")"
+    name = condition["field"]
+    title = FIELD_TITLES_DE.get(name, name)
+    operator, value = next((k, v) for k, v in condition.items() if k != "field")
+
+    def label(code: Any) -> str:
+        return f"„{german_label(name, code)}“" if isinstance(code, str) else str(code)
+
+    if operator == "equals":
+        return f"{title} ist {label(value)}"
+    if operator == "in":
+        return f"{title} ist " + " oder ".join(label(v) for v in value)
+    if operator == "contains":
+        return f"{title} enthält {label(value)}"
+    if operator == "empty":
+        return f"{title} ist leer" if value else f"{title} ist nicht leer"
+    if operator == "between":
+        return f"{title} zwischen {value[0]} und {value[1]}"
+    if operator == "at_least":
+        return f"{title} mindestens {value}"
+    return f"{title} höchstens {value}"
 
 
 class ServiceConfig(BaseModel):

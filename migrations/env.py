@@ -9,6 +9,7 @@ import core.models  # noqa: F401
 import faq.models  # noqa: F401
 import intake.models  # noqa: F401
 import scheduler.models  # noqa: F401
+import staff.models  # noqa: F401
 from core.db import Base, make_engine
 from core.settings import get_settings
 

@@ -255,6 +255,32 @@ def mark_no_show(session: Session, booking: Booking, now: datetime) -> Booking:
     return booking
 
 
+def hand_over(session: Session, booking: Booking, colleague: CaseManager, now: datetime) -> Booking:
+    """A colleague takes the appointment over, if they are free then (same lock as a hold)."""
+    if booking.status != "confirmed" or colleague.id == booking.case_manager_id:
+        return booking
+    _lock_case_manager(session, colleague.id)
+    busy = session.scalar(
+        select(
+            exists().where(
+                Booking.case_manager_id == colleague.id,
+                Booking.starts_at < booking.ends_at,
+                Booking.ends_at > booking.starts_at,
+                active_bookings_filter(now),
+            )
+        )
+    )
+    if busy:
+        raise SlotTaken(booking.code or "")
+    booking.case_manager = colleague
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        raise SlotTaken(booking.code or "") from error
+    return booking
+
+
 def expire_holds(session: Session, now: datetime) -> int:
     """The periodic half of hold expiry (the other half happens lazily in hold_slot)."""
     return session.execute(

@@ -21,6 +21,10 @@ FEEDBACK_REQUEST = N_(
     "Danke für Ihren Besuch beim Integrations-Management. Wie war es für Sie? "
     "Bitte beantworten Sie 3 kurze Fragen. Ihre Antworten sind anonym.\n{url}"
 )
+CANCELLED_BY_STAFF = N_(
+    "Leider müssen wir Ihren Termin absagen.\n{when}\nIhr Code: {code}\n"
+    "Das tut uns leid. Bitte buchen Sie einen neuen Termin. Schreiben Sie mir: Termin."
+)
 # Asked a little after the appointment, not during it.
 FEEDBACK_DELAY = timedelta(hours=2)
 FEEDBACK_ANSWERS = ("yes", "partly", "no")
@@ -64,6 +68,17 @@ def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
             sent += 1
     session.flush()
     return sent
+
+
+def tell_cancelled(session: Session, county: County, booking: Booking, now: datetime) -> bool:
+    """The resident hears of a cancellation by staff in their language (unless opted out)."""
+    conversation = _reachable(session, booking)
+    if conversation is None:
+        return False
+    fields = booking_fields(county, booking, booking.language, "")
+    text = gettext(booking.language, CANCELLED_BY_STAFF, when=fields["when"], code=fields["code"])
+    send_message(session, conversation, "cancelled", text, now)
+    return True
 
 
 def send_feedback_requests(session: Session, now: datetime, base_url: str) -> int:

@@ -1,6 +1,7 @@
 """Writes of the county's structure (places, people, office hours); bookings: bookings.py."""
 
 import secrets
+from datetime import date, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -142,3 +143,107 @@ def _load_people_and_places(session: Session, county: County, config: CountyConf
 
 def get_county(session: Session, slug: str) -> County | None:
     return session.scalar(select(County).where(County.slug == slug))
+
+
+class ScheduleError(ValueError):
+    """A message for the editor filling in the form (staff pages are in German)."""
+
+
+def add_office_hours(
+    session: Session,
+    location: Location,
+    manager: CaseManager,
+    *,
+    weekday: int,
+    starts: time,
+    ends: time,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+    services: str = "intake",
+) -> OfficeHours:
+    """A new weekly Sprechstunde. Bookings already made stay where they are."""
+    if not 0 <= weekday <= 6:
+        raise ScheduleError("Bitte einen Wochentag wählen.")
+    if starts >= ends:
+        raise ScheduleError("Das Ende muss nach dem Beginn liegen.")
+    if valid_from and valid_until and valid_from > valid_until:
+        raise ScheduleError("„Gültig bis“ muss nach „gültig ab“ liegen.")
+    clash = session.scalar(
+        select(OfficeHours).where(
+            OfficeHours.case_manager_id == manager.id,
+            OfficeHours.weekday == weekday,
+            OfficeHours.starts < ends,
+            OfficeHours.ends > starts,
+        )
+    )
+    if clash is not None and _periods_overlap(clash, valid_from, valid_until):
+        raise ScheduleError(
+            f"{manager.name} hat an diesem Tag zu dieser Zeit schon eine Sprechstunde "
+            f"({clash.location.name})."
+        )
+    hours = OfficeHours(
+        location_id=location.id,
+        case_manager_id=manager.id,
+        weekday=weekday,
+        starts=starts,
+        ends=ends,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        services=services,
+    )
+    session.add(hours)
+    session.flush()
+    return hours
+
+
+def _periods_overlap(hours: OfficeHours, valid_from: date | None, valid_until: date | None) -> bool:
+    return (
+        hours.valid_until is None or valid_from is None or valid_from <= hours.valid_until
+    ) and (hours.valid_from is None or valid_until is None or hours.valid_from <= valid_until)
+
+
+def remove_office_hours(session: Session, hours: OfficeHours) -> None:
+    session.delete(hours)
+    session.flush()
+
+
+def add_closure(
+    session: Session, county: County, day: date, reason: str, location: Location | None = None
+) -> Closure:
+    closure = Closure(
+        county_id=county.id,
+        location_id=location.id if location else None,
+        day=day,
+        reason=reason.strip()[:200],
+    )
+    session.add(closure)
+    session.flush()
+    return closure
+
+
+def remove_closure(session: Session, closure: Closure) -> None:
+    session.delete(closure)
+    session.flush()
+
+
+def add_absence(
+    session: Session, manager: CaseManager, starts: date, ends: date, cover: CaseManager | None
+) -> Absence:
+    if starts > ends:
+        raise ScheduleError("Das Ende der Abwesenheit muss nach dem Beginn liegen.")
+    if cover is not None and cover.id == manager.id:
+        raise ScheduleError("Die Vertretung muss eine andere Person sein.")
+    absence = Absence(
+        case_manager_id=manager.id,
+        starts=starts,
+        ends=ends,
+        cover_id=cover.id if cover else None,
+    )
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def remove_absence(session: Session, absence: Absence) -> None:
+    session.delete(absence)
+    session.flush()

@@ -1,0 +1,1 @@
+"""Key figures for the coordination office and the steering group: aggregates only, read-only."""
