@@ -24,6 +24,13 @@ from pydantic import BaseModel, Field, model_validator
 from intake.screening import FIELD_TITLES_DE, FIELDS, german_label
 
 Outcome = Literal["information", "referral", "kim_appointment", "urgent"]
+# How staff pages and reports name the outcomes.
+OUTCOME_LABELS_DE = {
+    "information": "Information",
+    "referral": "Weiterleitung an einen Fachdienst",
+    "kim_appointment": "Termin im Case Management",
+    "urgent": "Dringend",
+}
 COMPARISONS = ("equals", "in", "contains", "between", "at_least", "at_most", "empty")
 COMBINATIONS = ("all", "any", "not", "always")
 

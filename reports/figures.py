@@ -50,6 +50,7 @@ from i18n.languages import LANGUAGES
 from intake.models import IntakeStatistic
 from intake.screening import FIELDS
 from intake.service import triage_config
+from intake.triage import OUTCOME_LABELS_DE
 from scheduler.followups import FEEDBACK_ANSWERS, FEEDBACK_QUESTIONS
 from scheduler.models import Booking, County, FeedbackResponse, Municipality
 
@@ -83,12 +84,6 @@ CANCEL_REASONS_DE = {
     "rescheduled": "umgebucht",
     "deleted_on_request": "Daten auf Wunsch gelöscht",
     "": "ohne Angabe",
-}
-OUTCOMES_DE = {
-    "information": "Information",
-    "referral": "Weiterleitung an einen Fachdienst",
-    "kim_appointment": "Termin im Case Management",
-    "urgent": "Dringend",
 }
 CHANNELS_DE = {
     "web": "Web-Chat",
@@ -415,7 +410,9 @@ def _records(
             areas[code][place] += 1
 
     total = Cell(sum(outcomes.values()))
-    by_outcome = _breakdown(outcomes, lambda key: OUTCOMES_DE.get(key, key), total, OUTCOMES_DE)
+    by_outcome = _breakdown(
+        outcomes, lambda key: OUTCOME_LABELS_DE.get(key, key), total, OUTCOME_LABELS_DE
+    )
 
     def place_label(key: str) -> str:
         if key == "none":

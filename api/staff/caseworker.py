@@ -1,6 +1,6 @@
 """The caseworker's week, the pre-intake record in German, and what happens to a booking."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.deps import CountyRowDep, SessionDep, SettingsDep
 from api.staff.deps import Staff, render, require
@@ -15,6 +16,7 @@ from core.db import utcnow
 from i18n.languages import LANGUAGES
 from intake.screening import FIELD_TITLES_DE
 from intake.service import move_pre_intake, read_record, record_of_booking
+from intake.triage import OUTCOME_LABELS_DE
 from scheduler.bookings import (
     SlotTaken,
     cancel_booking,
@@ -34,12 +36,6 @@ Records = Annotated[Staff, Depends(require("records.read"))]
 Manage = Annotated[Staff, Depends(require("bookings.manage"))]
 
 WHAT_TO_BRING = "Pass oder Ausweis und Briefe vom Amt"
-OUTCOMES_DE = {
-    "information": "Information",
-    "referral": "Weiterleitung an einen Fachdienst",
-    "kim_appointment": "Termin im Case Management",
-    "urgent": "Dringend",
-}
 STATES_DE = {
     "free": "frei",
     "held": "reserviert",
@@ -57,7 +53,7 @@ def _manager(staff: Staff) -> CaseManager:
     return staff.user.case_manager
 
 
-def _booking_for(session, staff: Staff, booking_id: int) -> Booking:  # type: ignore[no-untyped-def]
+def _booking_for(session: Session, staff: Staff, booking_id: int) -> Booking:
     """Only bookings at the caseworker's own locations, whoever holds them."""
     booking = session.get(Booking, booking_id)
     if booking is None or booking.status in ("held", "released", "expired"):
@@ -70,7 +66,7 @@ def _booking_for(session, staff: Staff, booking_id: int) -> Booking:  # type: ig
     return booking
 
 
-def _local(county: County, moment):  # type: ignore[no-untyped-def]
+def _local(county: County, moment: datetime) -> datetime:
     return moment.astimezone(ZoneInfo(county.timezone))
 
 
@@ -143,7 +139,7 @@ def booking_record(
         record=payload,
         local=lambda moment: _local(county, moment),
         language=LANGUAGES[booking.language],
-        outcomes=OUTCOMES_DE,
+        outcomes=OUTCOME_LABELS_DE,
         field_titles=FIELD_TITLES_DE,
         states=STATES_DE,
         what_to_bring=WHAT_TO_BRING,
@@ -159,26 +155,29 @@ def _back(booking: Booking, **query: str) -> RedirectResponse:
     return RedirectResponse(f"/staff/bookings/{booking.id}{suffix}", status_code=303)
 
 
-@router.post("/bookings/{booking_id}/attended")
-def attended(booking_id: int, session: SessionDep, staff: Manage) -> Response:
+def _after_the_visit(session: Session, staff: Staff, booking_id: int, attended_: bool) -> Response:
+    """Came or did not come: only once the appointment has begun."""
     booking = _booking_for(session, staff, booking_id)
     now = utcnow()
     if booking.starts_at > now:
         return _back(booking, error="Der Termin hat noch nicht begonnen.")
-    mark_attended(session, booking, now)
-    audit(session, staff.user, "booking.attended", now, "booking", booking.id)
-    return _back(booking, notice="Gespeichert: war da.")
+    if attended_:
+        mark_attended(session, booking, now)
+    else:
+        mark_no_show(session, booking, now)
+    action = "booking.attended" if attended_ else "booking.no_show"
+    audit(session, staff.user, action, now, "booking", booking.id)
+    return _back(booking, notice=f"Gespeichert: {STATES_DE[booking.status]}.")
+
+
+@router.post("/bookings/{booking_id}/attended")
+def attended(booking_id: int, session: SessionDep, staff: Manage) -> Response:
+    return _after_the_visit(session, staff, booking_id, attended_=True)
 
 
 @router.post("/bookings/{booking_id}/no-show")
 def no_show(booking_id: int, session: SessionDep, staff: Manage) -> Response:
-    booking = _booking_for(session, staff, booking_id)
-    now = utcnow()
-    if booking.starts_at > now:
-        return _back(booking, error="Der Termin hat noch nicht begonnen.")
-    mark_no_show(session, booking, now)
-    audit(session, staff.user, "booking.no_show", now, "booking", booking.id)
-    return _back(booking, notice="Gespeichert: nicht gekommen.")
+    return _after_the_visit(session, staff, booking_id, attended_=False)
 
 
 @router.post("/bookings/{booking_id}/cancel")

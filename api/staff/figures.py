@@ -73,17 +73,24 @@ def _query(filters: Filters) -> str:
     )
 
 
-@router.get("/figures", response_class=HTMLResponse)
-def figures_page(
-    request: Request,
+def chosen_filters(
     session: SessionDep,
     county: CountyRowDep,
-    staff: View,
     start: FromDate = "",
     to: str = "",
     municipality: str = "",
+) -> tuple[Filters, str]:
+    return _filters(session, county, start, to, municipality)
+
+
+FiltersDep = Annotated[tuple[Filters, str], Depends(chosen_filters)]
+
+
+@router.get("/figures", response_class=HTMLResponse)
+def figures_page(
+    request: Request, session: SessionDep, county: CountyRowDep, staff: View, chosen: FiltersDep
 ) -> HTMLResponse:
-    filters, error = _filters(session, county, start, to, municipality)
+    filters, error = chosen
     figures = compute(session, county, filters)
     parts = sections(figures)
     charts = {
@@ -115,14 +122,9 @@ def figures_page(
 
 @router.get("/figures.csv")
 def figures_csv(
-    session: SessionDep,
-    county: CountyRowDep,
-    staff: View,
-    start: FromDate = "",
-    to: str = "",
-    municipality: str = "",
+    session: SessionDep, county: CountyRowDep, staff: View, chosen: FiltersDep
 ) -> Response:
-    filters, _ = _filters(session, county, start, to, municipality)
+    filters, _ = chosen
     figures = compute(session, county, filters)
     place = f"-{filters.municipality.slug}" if filters.municipality else ""
     audit(session, staff.user, "figures.export_csv", utcnow(), detail=period_text(filters) + place)

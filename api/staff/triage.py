@@ -10,16 +10,10 @@ from api.deps import CountyRowDep
 from api.staff.deps import Staff, render, require
 from intake.screening import FIELD_TITLES_DE, FIELDS, ScreeningConfig
 from intake.service import triage_config
-from intake.triage import describe, triage
+from intake.triage import OUTCOME_LABELS_DE, describe, triage
 
 router = APIRouter(prefix="/staff/triage", tags=["staff"])
 Reader = Annotated[Staff, Depends(require("triage.view"))]
-OUTCOMES_DE = {
-    "information": "Information",
-    "referral": "Weiterleitung",
-    "kim_appointment": "Termin im Case Management",
-    "urgent": "Dringend",
-}
 
 
 def _fields(county) -> list[str]:  # type: ignore[no-untyped-def]
@@ -62,7 +56,7 @@ def _page(request: Request, county, staff: Staff, **context: Any) -> HTMLRespons
         "triage.html",
         staff,
         rules=rules,
-        outcomes=OUTCOMES_DE,
+        outcomes=OUTCOME_LABELS_DE,
         fields=_fields(county),
         kinds={name: FIELDS[name] for name in FIELDS},
         titles=FIELD_TITLES_DE,
