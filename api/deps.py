@@ -30,7 +30,9 @@ def get_session() -> Iterator[Session]:
         session.close()
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# Committed before the response leaves: a client that follows a redirect or sends its next
+# message at once must find what this request wrote.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 @dataclass(frozen=True)
