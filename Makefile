@@ -98,12 +98,17 @@ test-postgres: install model browser
 	TEST_REDIS_URL=$${KIM_TEST_REDIS_URL:-} .venv/bin/pytest
 
 # Debian's Chromium for the browser tests: Playwright drives it (test tools cannot download
-# browsers here). Installed once with apt-get, which needs root, as on CI.
+# browsers here). poppler-utils (pdftotext, pdftoppm) reads and renders the QR posters in
+# tests/staff/test_qr.py. Installed once with apt-get, which needs root, as on CI.
 browser:
 	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get install -y -q --no-install-recommends chromium >/dev/null 2>&1 || \
 	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "installing Debian's poppler-utils for the poster tests"; \
+	  apt-get install -y -q --no-install-recommends poppler-utils >/dev/null 2>&1 || \
+	  { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends poppler-utils >/dev/null; }; }
 
 lint: .venv/.installed
 	.venv/bin/ruff check .

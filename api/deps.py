@@ -41,6 +41,11 @@ class CountyContext:
     name: str
     languages: list[str]
     default_language: str
+    # Keys of the registration offices with a QR code: the only valid conversation sources.
+    offices: frozenset[str] = frozenset()
+
+    def office(self, key: str | None) -> str | None:
+        return key if key in self.offices else None
 
 
 _COUNTY_TTL_SECONDS = 30.0
@@ -58,7 +63,13 @@ def load_county_context(settings: Settings) -> CountyContext:
             raise HTTPException(
                 503, f"county {settings.county!r} is not loaded: run `make demo` or the loader"
             )
-        context = CountyContext(county.slug, county.name, county.languages, county.default_language)
+        context = CountyContext(
+            county.slug,
+            county.name,
+            county.languages,
+            county.default_language,
+            frozenset(office["key"] for office in county.offices or []),
+        )
     _county_cache[settings.county] = (time.monotonic(), context)
     return context
 

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from api.channels import telegram, twilio
 from api.errors import install_error_handlers
 from api.rasa import RasaClient
 from api.routes import booking, calendars, chat, health, intake, nlg, pages, schemas
@@ -32,7 +33,9 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
-    for module in (health, chat, nlg, booking, intake, calendars, schemas, pages):
+    routes = (health, nlg, booking, intake, calendars, schemas, pages)
+    channels = (chat, twilio, telegram)
+    for module in routes + channels:
         app.include_router(module.router)
     for router in STAFF_ROUTERS:
         app.include_router(router)

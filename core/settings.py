@@ -52,6 +52,30 @@ class Settings(BaseSettings):
     locales_dir: Path = PROJECT_ROOT / "i18n" / "locales"
 
     chat_max_chars: int = 1000
+    # Messages per sender and minute in every channel; more get a translated "slow down".
+    chat_rate_per_minute: int = 20
+
+    # Twilio (WhatsApp and SMS). Without an auth token the channel runs in local mode:
+    # webhooks are still checked (against an empty token they always fail), outgoing messages
+    # are logged instead of sent.
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    # Senders: "whatsapp:+4915..." and "+4915..." (a Messaging Service SID also works).
+    twilio_whatsapp_from: str = ""
+    twilio_sms_from: str = ""
+    # Content template SIDs per language for reminders outside WhatsApp's 24-hour window,
+    # e.g. {"de": "HX...", "ar": "HX..."} (JSON).
+    twilio_reminder_templates: dict[str, str] = {}
+    # The Twilio REST API's base URL; tests point it at a stand-in on loopback.
+    twilio_api_base: str = "https://api.twilio.com"
+    # The WhatsApp number residents write to (digits only, for wa.me links on the QR page).
+    whatsapp_number: str = ""
+
+    # Telegram: the bot's token, the webhook's secret token and the bot's @name for links.
+    telegram_bot_token: SecretStr = SecretStr("")
+    telegram_secret_token: SecretStr = SecretStr("")
+    telegram_bot_username: str = ""
+    telegram_api_base: str = "https://api.telegram.org"
 
     @model_validator(mode="after")
     def _secrets_required_outside_development(self) -> "Settings":

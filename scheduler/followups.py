@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.models import Conversation
-from conversations.outbound import send_message
+from conversations.outbound import NOT_SENT, send_message
 from i18n.catalogs import N_, gettext
 from scheduler.models import Booking, County, FeedbackResponse
 from scheduler.presenters import booking_fields
@@ -64,6 +64,8 @@ def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
                 "reminder",
                 gettext(booking.language, REMINDER, **fields),
                 now,
+                # For WhatsApp's reminder template, after its 24 hours (conversations/outbound.py).
+                variables={name: fields[name] for name in ("when", "place", "code")},
             )
             sent += 1
     session.flush()
@@ -71,14 +73,14 @@ def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
 
 
 def tell_cancelled(session: Session, county: County, booking: Booking, now: datetime) -> bool:
-    """The resident hears of a cancellation by staff in their language (unless opted out)."""
+    """The resident hears of a cancellation by staff in their language (unless opted out);
+    False when no message went out, so staff inform them another way."""
     conversation = _reachable(session, booking)
     if conversation is None:
         return False
     fields = booking_fields(county, booking, booking.language, "")
     text = gettext(booking.language, CANCELLED_BY_STAFF, when=fields["when"], code=fields["code"])
-    send_message(session, conversation, "cancelled", text, now)
-    return True
+    return send_message(session, conversation, "cancelled", text, now).status not in NOT_SENT
 
 
 def send_feedback_requests(session: Session, now: datetime, base_url: str) -> int:

@@ -42,6 +42,8 @@ class County(Base):
     case_system: Mapped[dict] = mapped_column(JSON, default=dict)
     # Which screening questions the chat asks (intake/screening.py ScreeningConfig), as JSON.
     screening: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Registration offices with a QR poster: [{key, name, municipality}] (OfficeConfig).
+    offices: Mapped[list] = mapped_column(JSON, default=list)
 
     clusters: Mapped[list["Cluster"]] = relationship(back_populates="county")
     municipalities: Mapped[list["Municipality"]] = relationship(back_populates="county")
@@ -49,6 +51,10 @@ class County(Base):
     @property
     def languages(self) -> list[str]:
         return [code for code in self.enabled_languages.split(",") if code]
+
+    def office(self, key: str | None) -> dict | None:
+        """The registration office with this key (a QR code's `src`), or None."""
+        return next((office for office in self.offices or [] if office["key"] == key), None)
 
 
 class Cluster(Base):

@@ -90,6 +90,17 @@ class LocationConfig(BaseModel):
     office_hours: list[OfficeHoursConfig] = []
 
 
+class OfficeConfig(BaseModel):
+    """A registration office (Bürgerbüro, Einwohnermeldeamt) where residents find the QR poster.
+
+    Its key is the `src` of the poster's link, stored with each conversation as its source.
+    """
+
+    key: str = Key
+    name: str
+    municipality: str
+
+
 class CountyConfig(BaseModel):
     slug: str = Field(pattern=r"^[a-z0-9-]+$")
     name: str
@@ -102,6 +113,7 @@ class CountyConfig(BaseModel):
     closures: list[ClosureConfig] = []
     case_managers: list[CaseManagerConfig] = []
     locations: list[LocationConfig] = []
+    offices: list[OfficeConfig] = []
     # Who is referred where: the rules and the service directory (intake/triage.py).
     triage: TriageConfig = TriageConfig()
     case_system: CaseSystemConfig = CaseSystemConfig()
@@ -127,6 +139,13 @@ class CountyConfig(BaseModel):
         return self
 
     def _check_references(self, municipalities: set[str]) -> None:
+        offices = [office.key for office in self.offices]
+        duplicates = sorted({key for key in offices if offices.count(key) > 1})
+        if duplicates:
+            raise ValueError(f"offices listed twice: {', '.join(duplicates)}")
+        for office in self.offices:
+            if office.municipality not in municipalities:
+                raise ValueError(f"{office.key}: unknown municipality {office.municipality!r}")
         managers = {manager.key for manager in self.case_managers}
         for manager in self.case_managers:
             for absence in manager.absences:

@@ -40,6 +40,7 @@ def load_county(session: Session, config: CountyConfig) -> County:
     county.triage = config.triage.model_dump()
     county.case_system = config.case_system.model_dump()
     county.screening = config.screening.model_dump()
+    county.offices = [office.model_dump() for office in config.offices]
     session.flush()
 
     clusters = {c.key: c for c in session.scalars(select(Cluster).where(Cluster.county == county))}

@@ -30,6 +30,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "figures.view": frozenset({Role.ADMIN, Role.COORDINATOR}),
     "users.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
+    # QR codes and posters for the registration offices (api/staff/qr.py).
+    "qr.make": frozenset({Role.REGISTRATION_OFFICE, Role.COORDINATOR, Role.ADMIN}),
     "account": frozenset(Role),
 }
 
@@ -38,7 +40,7 @@ HOME = {
     Role.ADMIN: "/staff/users",
     Role.COORDINATOR: "/staff/figures",
     Role.CASEWORKER: "/staff/calendar",
-    Role.REGISTRATION_OFFICE: "/staff/account",
+    Role.REGISTRATION_OFFICE: "/staff/qr",
 }
 
 

@@ -11,6 +11,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from tests.support import telegram_api, twilio_api
 from tests.support.databases import drop_database, new_database_url
 from tests.support.helpers import alembic_config, closed_port
 
@@ -28,6 +29,14 @@ os.environ.update(
         "DATA_KEYS": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
         "RASA_URL": f"http://127.0.0.1:{closed_port()}",
         "ACTION_SERVER_URL": f"http://127.0.0.1:{closed_port()}",
+        # WhatsApp, SMS and Telegram: webhooks are checked against these (also in the e2e api);
+        # sending stays in local mode (no account SID, no bot token) and could reach nobody.
+        "TWILIO_ACCOUNT_SID": "",
+        "TWILIO_AUTH_TOKEN": twilio_api.AUTH_TOKEN,
+        "TWILIO_API_BASE": f"http://127.0.0.1:{closed_port()}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "TELEGRAM_SECRET_TOKEN": telegram_api.SECRET_TOKEN,
+        "TELEGRAM_API_BASE": f"http://127.0.0.1:{closed_port()}",
     }
 )
 

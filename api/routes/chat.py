@@ -3,31 +3,28 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from starlette.concurrency import run_in_threadpool
 
+from api.channels.dialogue import (
+    ASSISTANT_UNAVAILABLE,
+    TEXT_TOO_LONG,
+    TOO_MANY_MESSAGES,
+    AssistantUnavailable,
+    TooManyMessages,
+    converse,
+)
 from api.deps import CountyDep, SettingsDep, get_rasa
 from api.errors import ApiError, request_language
-from api.rasa import RasaClient, RasaUnavailable
+from api.rasa import RasaClient
 from api.schemas import ChatRequest, ChatResponse, ErrorResponse
-from conversations.service import pseudonym, record_message
-from core.db import session_scope
 from i18n.catalogs import N_, gettext
-from i18n.responses import render_named
 
 CHANNEL = "web"
-# Said first when the resident's words moved the conversation to another language.
-SWITCH_CONFIRMATION = "utter_language_switched"
 
 EMPTY_TEXT = N_("Bitte schreiben Sie eine Nachricht.")
-TEXT_TOO_LONG = N_("Ihre Nachricht ist zu lang. Bitte schreiben Sie höchstens {max} Zeichen.")
 UNKNOWN_LANGUAGE = N_("Diese Sprache gibt es hier nicht. Diese Sprachen gibt es: {languages}.")
-ASSISTANT_UNAVAILABLE = N_(
-    "Der Assistent ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute noch einmal."
-)
-
 router = APIRouter(tags=["channels"])
 
-_ERRORS = {422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}}
+_ERRORS = {code: {"model": ErrorResponse} for code in (422, 429, 503)}
 
 
 @router.post("/api/v1/chat", response_model=ChatResponse, responses=_ERRORS)  # type: ignore[arg-type]
@@ -50,32 +47,15 @@ async def chat(
         message = gettext(error_language, TEXT_TOO_LONG, max=settings.chat_max_chars)
         raise ApiError(422, "text_too_long", message, field="text")
 
-    conversation_id = pseudonym(
-        settings.pseudonym_pepper.get_secret_value(), CHANNEL, body.sender_id
-    )
-
-    def _record() -> tuple[str, bool]:
-        with session_scope() as session:
-            conversation, switched = record_message(
-                session,
-                conversation_id,
-                CHANNEL,
-                text,
-                body.language,
-                body.source,
-                county.languages,
-                county.default_language,
-            )
-            return conversation.language, switched
-
-    language, switched = await run_in_threadpool(_record)
-    metadata = {"language": language, "channel": CHANNEL, "source": body.source}
     try:
-        messages = await rasa.send(conversation_id, text, metadata)
-    except RasaUnavailable as error:
-        raise ApiError(
-            503, "assistant_unavailable", gettext(language, ASSISTANT_UNAVAILABLE)
-        ) from error
-    if switched:
-        messages.insert(0, render_named(settings.bot_domain_path, SWITCH_CONFIRMATION, language))
-    return ChatResponse(language=language, messages=messages)  # type: ignore[arg-type]
+        reply = await converse(
+            settings, county, rasa, channel=CHANNEL, sender=body.sender_id, text=text,
+            language=body.language, source=body.source,
+        )  # fmt: skip
+    except TooManyMessages as error:
+        message = gettext(error.language, TOO_MANY_MESSAGES)
+        raise ApiError(429, "too_many_messages", message) from error
+    except AssistantUnavailable as error:
+        message = gettext(error.language, ASSISTANT_UNAVAILABLE)
+        raise ApiError(503, "assistant_unavailable", message) from error
+    return ChatResponse(language=reply.language, messages=reply.messages)  # type: ignore[arg-type]

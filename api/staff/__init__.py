@@ -1,6 +1,6 @@
 """Staff pages: caseworkers, the coordination office, admins (German, server-rendered)."""
 
-from api.staff import auth, caseworker, curation, delivery, figures, hours, triage, users
+from api.staff import auth, caseworker, curation, delivery, figures, hours, qr, triage, users
 
 STAFF_ROUTERS = [
     auth.router,
@@ -11,4 +11,5 @@ STAFF_ROUTERS = [
     delivery.router,
     figures.router,
     users.router,
+    qr.router,
 ]

@@ -17,6 +17,13 @@ from staff.roles import PERMISSIONS, ROLE_LABELS, allowed
 from staff.service import resolve_session
 
 SESSION_COOKIE = "kim_staff"
+# Staff pages show personal data: never cached, never framed by another site.
+STAFF_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
 
 
@@ -110,6 +117,7 @@ def render(
             **context,
         },
         status_code=status_code,
+        headers=STAFF_HEADERS,
     )
 
 
@@ -120,6 +128,7 @@ NAVIGATION = (
     ("/staff/office-hours", "Sprechstunden", "hours.edit"),
     ("/staff/triage", "Triage-Regeln", "triage.view"),
     ("/staff/delivery", "Übergabe", "delivery.manage"),
+    ("/staff/qr", "QR-Codes", "qr.make"),
     ("/staff/users", "Konten", "users.manage"),
     ("/staff/audit", "Protokoll", "audit.view"),
     ("/staff/account", "Mein Konto", "account"),

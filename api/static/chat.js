@@ -29,6 +29,8 @@
         link.href = part;
         link.textContent = part;
         link.dir = "ltr";
+        // Inside the website's widget a link opens beside the chat, which stays as it was.
+        if (config.embedded) { link.target = "_blank"; link.rel = "noopener"; }
         parent.appendChild(link);
       } else if (part) {
         parent.appendChild(document.createTextNode(part));
@@ -94,6 +96,13 @@
   function greet() {
     state.pick = config.language;
     send("/greet", null, true);
+  }
+
+  // Inside the website's widget Escape closes the panel (embed.js listens for this message).
+  if (config.embedded && window.parent !== window) {
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") window.parent.postMessage({ kim: "close" }, "*");
+    });
   }
 
   restart.addEventListener("click", () => {

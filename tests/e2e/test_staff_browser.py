@@ -55,7 +55,7 @@ def test_a_caseworker_marks_a_booked_slot_attended(front_door, county):
 STAFF_PAGES = [
     "/staff/users", "/staff/audit", "/staff/faq", "/staff/faq/faq_housing/ar",
     "/staff/office-hours", "/staff/triage", "/staff/delivery", "/staff/figures",
-    "/staff/account",
+    "/staff/account", "/staff/qr",
 ]  # fmt: skip
 
 

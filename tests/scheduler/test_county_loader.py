@@ -60,9 +60,33 @@ def test_a_renamed_county_is_updated_in_place(session):
             },
             "more than one cluster: X",
         ),
+        (
+            {"offices": [{"key": "buergerbuero-x", "name": "X", "municipality": "Paderborn"}]},
+            "buergerbuero-x: unknown municipality 'Paderborn'",
+        ),
+        (
+            {"offices": [{"key": "bb", "name": "A", "municipality": "Brakel"}] * 2},
+            "offices listed twice: bb",
+        ),
+        (
+            {"offices": [{"key": "Bürgerbüro Brakel", "name": "A", "municipality": "Brakel"}]},
+            "String should match pattern",
+        ),
     ],
 )
 def test_config_mistakes_are_explained(change, message):
     data = read_county_config(HOEXTER).model_dump() | change
     with pytest.raises(ValidationError, match=message):
         CountyConfig.model_validate(data)
+
+
+def test_every_town_has_a_registration_office_for_its_qr_poster(session):
+    county = load_county(session, read_county_config(HOEXTER))
+    assert len(county.offices) == 10
+    assert {office["municipality"] for office in county.offices} == {
+        m.name for m in county.municipalities
+    }
+    assert county.office("buergerbuero-brakel") == {
+        "key": "buergerbuero-brakel", "name": "Bürgerbüro Brakel", "municipality": "Brakel",
+    }  # fmt: skip
+    assert county.office("buergerbuero-paderborn") is None and county.office(None) is None

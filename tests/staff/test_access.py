@@ -51,12 +51,16 @@ MATRIX: dict[tuple[str, str], set[str]] = {
     ("GET", "/staff/figures"): {A, C},
     ("GET", "/staff/figures.csv"): {A, C},
     ("GET", "/staff/figures/report.pdf"): {A, C},
+    ("GET", "/staff/qr"): {A, C, R},
+    ("GET", "/staff/qr/{office}.svg"): {A, C, R},
+    ("GET", "/staff/qr/{office}.png"): {A, C, R},
+    ("GET", "/staff/qr/{office}/poster.pdf"): {A, C, R},
 }
 PUBLIC = {("GET", "/staff/login"), ("POST", "/staff/login")}
 # Path parameters that name nothing: the permission is decided before the object is looked up.
 NOWHERE = {"booking_id": "999999", "key": "faq_housing", "language": "de", "hours_id": "999999",
            "closure_id": "999999", "absence_id": "999999", "message_id": "999999",
-           "user_id": "999999"}  # fmt: skip
+           "user_id": "999999", "office": "buergerbuero-nirgendwo"}  # fmt: skip
 
 
 def staff_routes() -> set[tuple[str, str]]:
@@ -169,3 +173,10 @@ def test_the_login_never_redirects_off_site(app, users):
     member = StaffBrowser(app)
     page = member.client.get("/staff/login?next=https://evil.example/")
     assert "evil.example" not in page.text
+
+
+def test_staff_pages_are_never_cached_or_framed(browser, users):
+    page = browser(users[W]).get("/staff/calendar")
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert page.headers["x-frame-options"] == "DENY"

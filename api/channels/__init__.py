@@ -1,0 +1,1 @@
+"""Channel adapters: web widget, Twilio (WhatsApp, SMS), Telegram. All reach one dialogue."""

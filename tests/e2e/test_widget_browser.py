@@ -1,0 +1,71 @@
+"""The chat widget in Debian's Chromium: Arabic right to left with a button pressed; German with
+the keyboard only; no WCAG 2.1 AA violation. Screenshots land in test-artifacts/browser/."""
+
+import re
+
+import pytest
+
+from core.settings import PROJECT_ROOT
+from tests.support.browser import chromium, wcag_violations
+
+pytestmark = pytest.mark.e2e
+SHOTS = PROJECT_ROOT / "test-artifacts" / "browser"
+
+
+def bot_messages(page):  # type: ignore[no-untyped-def]
+    return page.locator("#log li.bot")
+
+
+def test_arabic_right_to_left_with_a_button(front_door):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone
+        page.goto(f"{front_door}/?lang=ar")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        greeting = bot_messages(page).first
+        greeting.wait_for()
+        assert greeting.get_attribute("dir") == "rtl"
+        assert re.search("[\u0600-\u06ff]", greeting.inner_text())
+        assert wcag_violations(page) == ""
+        buttons = page.locator("#log .choices button")
+        first_title = buttons.first.inner_text()
+        buttons.first.click()
+        page.locator("#log li.me", has_text=first_title).wait_for()
+        bot_messages(page).nth(1).wait_for()
+        answer = bot_messages(page).last
+        assert answer.get_attribute("dir") == "rtl"
+        assert re.search("[\u0600-\u06ff]", answer.inner_text())
+        page.screenshot(path=str(SHOTS / "widget-ar.png"), full_page=True)
+        assert wcag_violations(page) == ""
+
+
+def test_german_with_the_keyboard_only(front_door):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{front_door}/?lang=de")
+        bot_messages(page).first.wait_for()
+        # The skip link is the first stop and leads to the message field.
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "message"
+        page.keyboard.type("Hallo")
+        page.keyboard.press("Enter")
+        page.locator("#log li.me", has_text="Hallo").wait_for()
+        bot_messages(page).nth(1).wait_for()
+        page.locator("#log .choices button").first.wait_for()
+        # A button of the answer: Shift+Tab from the field goes back into the conversation.
+        for _ in range(30):
+            page.keyboard.press("Shift+Tab")
+            if page.evaluate("document.activeElement.closest('.choices') !== null"):
+                break
+        pressed = page.evaluate("document.activeElement.textContent")
+        assert pressed, "no button of the answer is reachable with the keyboard"
+        count = bot_messages(page).count()
+        page.keyboard.press("Enter")
+        page.locator("#log li.me", has_text=pressed).wait_for()
+        bot_messages(page).nth(count).wait_for()
+        page.screenshot(path=str(SHOTS / "widget-de-keyboard.png"), full_page=True)
+        assert wcag_violations(page) == ""
