@@ -16,12 +16,16 @@ def bot_messages(page):  # type: ignore[no-untyped-def]
     return page.locator("#log li.bot")
 
 
-def test_arabic_right_to_left_with_a_button(front_door):
+def test_from_the_poster_to_an_arabic_answer_right_to_left_with_a_button(front_door):
     SHOTS.mkdir(parents=True, exist_ok=True)
     with chromium() as browser:
         page = browser.new_page()
         page.set_viewport_size({"width": 390, "height": 844})  # a phone
-        page.goto(f"{front_door}/?lang=ar")
+        # From the poster: the start page of the office's code, then "chat here".
+        page.goto(f"{front_door}/start?src=buergerbuero-brakel&lang=ar")
+        assert page.locator("html").get_attribute("dir") == "rtl"
+        page.get_by_role("link", name="اكتب لنا هنا في المتصفح").click()
+        page.wait_for_url(re.compile(r"src=buergerbuero-brakel"))
         assert page.locator("html").get_attribute("dir") == "rtl"
         greeting = bot_messages(page).first
         greeting.wait_for()
