@@ -1,9 +1,10 @@
 """Chat latency and throughput through the front door, beside Rasa's REST channel alone.
 
-Starts its own api, Rasa and action server on a throw-away SQLite database, then sends the
-same conversations (greeting, a FAQ question, a button press, goodbye) with 1 and with 20
-concurrent residents, through POST /api/v1/chat and directly to Rasa. Also prints Rasa's peak
-memory (VmHWM). Usage: make bench   (or python -m bench.chat --rounds 5)
+Starts its own api, one or more Rasa processes and an action server on a throw-away SQLite
+database, then sends the same conversations (greeting, a FAQ question, a button press,
+goodbye) with 1 and with 20 concurrent residents, through POST /api/v1/chat and directly to
+(the first) Rasa. Also prints Rasa's peak memory (VmHWM). Usage: make bench   (or
+python -m bench.chat --rounds 5 --rasa 1 2)
 """
 
 import argparse
@@ -93,29 +94,38 @@ def prepare_database(var_dir: Path) -> dict[str, str]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=5, help="conversations per resident")
+    parser.add_argument(
+        "--rasa", type=int, nargs="+", default=[1, 2], help="Rasa processes behind the api"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="kim-bench-") as tmp:
-        env = prepare_database(Path(tmp))
-        started = time.perf_counter()
-        with running_stack(env, ROOT / "var" / "bench-logs") as stack:
-            print(f"stack ready in {time.perf_counter() - started:.1f} s")
-            rows = []
-            for concurrency in (1, 20):
-                for name, url, direct in (
-                    ("Rasa REST alone", f"{stack.rasa_url}/webhooks/rest/webhook", True),
-                    ("front door /api/v1/chat", f"{stack.api_url}/api/v1/chat", False),
-                ):
-                    result = asyncio.run(measure(url, direct, concurrency, args.rounds))
-                    rows.append((name, concurrency, result))
-            rasa_pid = stack.processes["rasa0"].pid
-            header = ("path", "residents", "msgs", "msg/s", "p50 ms", "p95 ms")
-            print("\n{:26} {:>9} {:>6} {:>7} {:>8} {:>8}".format(*header))
-            for name, concurrency, r in rows:
-                print(
-                    f"{name:26} {concurrency:9d} {r['messages']:6d} {r['per_second']:7.1f} "
-                    f"{r['p50_ms']:8.0f} {r['p95_ms']:8.0f}"
-                )
-            print(f"\nRasa peak memory (VmHWM): {peak_rss_mb(rasa_pid):.0f} MB")
+    rows = []
+    for processes in args.rasa:
+        with tempfile.TemporaryDirectory(prefix="kim-bench-") as tmp:
+            env = prepare_database(Path(tmp))
+            started = time.perf_counter()
+            logs = ROOT / "var" / "bench-logs"
+            with running_stack(env, logs, rasa_processes=processes) as stack:
+                print(f"{processes} Rasa: stack ready in {time.perf_counter() - started:.1f} s")
+                for concurrency in (1, 20):
+                    for name, url, direct in (
+                        (
+                            "Rasa REST alone (one)",
+                            f"{stack.rasa_urls[0]}/webhooks/rest/webhook",
+                            True,
+                        ),
+                        ("front door /api/v1/chat", f"{stack.api_url}/api/v1/chat", False),
+                    ):
+                        result = asyncio.run(measure(url, direct, concurrency, args.rounds))
+                        rows.append((name, processes, concurrency, result))
+                peak = max(peak_rss_mb(stack.processes[f"rasa{i}"].pid) for i in range(processes))
+                print(f"Rasa peak memory (VmHWM), largest process: {peak:.0f} MB")
+    header = ("path", "rasa", "residents", "msgs", "msg/s", "p50 ms", "p95 ms")
+    print("\n{:26} {:>4} {:>9} {:>6} {:>7} {:>8} {:>8}".format(*header))
+    for name, processes, concurrency, r in rows:
+        print(
+            f"{name:26} {processes:4d} {concurrency:9d} {r['messages']:6d} "
+            f"{r['per_second']:7.1f} {r['p50_ms']:8.0f} {r['p95_ms']:8.0f}"
+        )
 
 
 if __name__ == "__main__":

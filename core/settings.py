@@ -33,6 +33,8 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # One Rasa, or several separated by commas: the api gives each conversation always the
+    # same one (its tracker lives there), so they share the load without a shared store.
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 30.0
@@ -93,6 +95,10 @@ class Settings(BaseSettings):
             if not self.database_url:
                 raise ValueError("production needs DATABASE_URL (PostgreSQL)")
         return self
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
 
     @property
     def base_url(self) -> str:

@@ -35,7 +35,7 @@ class StackFailed(RuntimeError):
 @dataclass
 class Stack:
     api_url: str
-    rasa_url: str
+    rasa_urls: list[str]
     processes: dict[str, subprocess.Popen]
     logs: Path
 
@@ -68,7 +68,7 @@ def running_stack(
     rasa_ports = [free_port() for _ in range(rasa_processes)]
     api_url = f"http://127.0.0.1:{api_port}"
     urls = {
-        "RASA_URL": f"http://127.0.0.1:{rasa_ports[0]}",
+        "RASA_URL": ",".join(f"http://127.0.0.1:{port}" for port in rasa_ports),
         "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}",
         "API_INTERNAL_URL": api_url,
     }
@@ -102,7 +102,7 @@ def running_stack(
     processes["api"] = start(
         "api", [sys.executable, "-m", "uvicorn", "api.main:app", "--port", str(api_port)], app
     )
-    stack = Stack(api_url, urls["RASA_URL"], processes, logs)
+    stack = Stack(api_url, urls["RASA_URL"].split(","), processes, logs)
     try:
         _wait_ready(stack, timeout_seconds)
         yield stack

@@ -64,6 +64,12 @@ async def _http(url: str) -> str:
     return f"HTTP {response.status_code}"
 
 
+async def _every(urls: list[str]) -> str:
+    """All Rasa processes: a conversation whose Rasa is down could not be answered."""
+    results = await asyncio.gather(*(_http(url + "/") for url in urls))
+    return ", ".join(results) if len(results) > 1 else results[0]
+
+
 async def _timed(check: Callable[[], Awaitable[str]]) -> dict[str, Any]:
     started = time.perf_counter()
     try:
@@ -82,7 +88,7 @@ async def readyz() -> JSONResponse:
     checks = {
         "database": lambda: run_in_threadpool(_database),
         "broker": lambda: run_in_threadpool(_broker),
-        "rasa": lambda: _http(settings.rasa_url.rstrip("/") + "/"),
+        "rasa": lambda: _every(settings.rasa_urls),
         "actions": lambda: _http(settings.action_server_url.rstrip("/") + "/health"),
         "worker": lambda: run_in_threadpool(_worker),
     }
