@@ -51,6 +51,7 @@
         const button = document.createElement("button");
         button.type = "button";
         button.textContent = b.title;
+        button.dataset.payload = b.payload;
         button.addEventListener("click", () => send(b.payload, b.title));
         group.appendChild(button);
       }

@@ -1,12 +1,14 @@
 """The chat widget in Debian's Chromium: Arabic right to left with a button pressed; German with
 the keyboard only; no WCAG 2.1 AA violation. Screenshots land in test-artifacts/browser/."""
 
+import json
 import re
 
 import pytest
 
 from core.settings import PROJECT_ROOT
 from tests.support.browser import chromium, wcag_violations
+from tests.support.chat import NOTES, SCREENING
 
 pytestmark = pytest.mark.e2e
 SHOTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -72,4 +74,47 @@ def test_german_with_the_keyboard_only(front_door):
         page.locator("#log li.me", has_text=pressed).wait_for()
         bot_messages(page).nth(count).wait_for()
         page.screenshot(path=str(SHOTS / "widget-de-keyboard.png"), full_page=True)
+        assert wcag_violations(page) == ""
+
+
+@pytest.mark.parametrize(
+    ("language", "ask", "yes", "age"),
+    [
+        ("ar", "بدي موعد", "نعم، احجز الموعد", "٣٤"),
+        ("de", "Ich brauche einen Termin", "Ja, buchen", "34"),
+    ],
+)
+def test_from_the_poster_to_a_booked_appointment(front_door, language, ask, yes, age):
+    """The poster's code, the start page, the widget: town, slot, consent, the questions,
+    confirm, and the booking code on screen. Buttons are pressed, answers typed."""
+    with chromium() as browser:
+        page = browser.new_page()
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{front_door}/start?src=buergerbuero-brakel&lang={language}")
+        page.locator("a.channel.primary").click()
+        bot_messages(page).first.wait_for()
+
+        def answered_by(action) -> None:  # type: ignore[no-untyped-def]
+            count = bot_messages(page).count()
+            action()
+            bot_messages(page).nth(count).wait_for()  # one answer's messages come together
+
+        def type_(text: str) -> None:
+            page.locator("#message").fill(text)
+            page.locator("#message").press("Enter")
+
+        answered_by(lambda: type_(ask))
+        answered_by(lambda: page.locator("#log .choices button", has_text="Brakel").click())
+        answered_by(lambda: page.locator("#log .choices button").first.click())  # a slot
+        for step in SCREENING:
+            if step.startswith("/"):
+                button = page.locator(f"#log .choices button[data-payload={json.dumps(step)}]")
+                answered_by(button.click)
+            else:
+                answered_by(lambda step=step: type_(step.format(age=age, note=NOTES[language])))
+        answered_by(lambda: page.get_by_role("button", name=yes, exact=True).click())
+        confirmation = bot_messages(page).last.inner_text()
+        assert re.search(r"[A-Z0-9]{4}-[A-Z0-9]{4}", confirmation), confirmation
+        assert page.get_by_role("link", name=re.compile(r"\.ics$")).count() == 1
+        page.screenshot(path=str(SHOTS / f"booked-{language}.png"), full_page=True)
         assert wcag_violations(page) == ""
