@@ -100,6 +100,24 @@ def _lock_case_manager(session: Session, case_manager_id: int) -> None:
     )
 
 
+def _busy(
+    session: Session, case_manager_id: int, starts_at: datetime, ends_at: datetime, now: datetime
+) -> bool:
+    """Whether an active booking of this case manager overlaps the time (call under the lock)."""
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    Booking.case_manager_id == case_manager_id,
+                    Booking.starts_at < ends_at,
+                    Booking.ends_at > starts_at,
+                    active_bookings_filter(now),
+                )
+            )
+        )
+    )
+
+
 def hold_slot(
     session: Session,
     county: County,
@@ -138,17 +156,7 @@ def hold_slot(
         )
         .values(status="expired")
     )
-    overlapping = session.scalar(
-        select(
-            exists().where(
-                Booking.case_manager_id == slot.case_manager_id,
-                Booking.starts_at < slot.ends_at,
-                Booking.ends_at > slot.starts_at,
-                active_bookings_filter(now),
-            )
-        )
-    )
-    if overlapping:
+    if _busy(session, slot.case_manager_id, slot.starts_at, slot.ends_at, now):
         raise SlotTaken(slot_key)
     booking = Booking(
         county_id=county.id,
@@ -260,17 +268,7 @@ def hand_over(session: Session, booking: Booking, colleague: CaseManager, now: d
     if booking.status != "confirmed" or colleague.id == booking.case_manager_id:
         return booking
     _lock_case_manager(session, colleague.id)
-    busy = session.scalar(
-        select(
-            exists().where(
-                Booking.case_manager_id == colleague.id,
-                Booking.starts_at < booking.ends_at,
-                Booking.ends_at > booking.starts_at,
-                active_bookings_filter(now),
-            )
-        )
-    )
-    if busy:
+    if _busy(session, colleague.id, booking.starts_at, booking.ends_at, now):
         raise SlotTaken(booking.code or "")
     booking.case_manager = colleague
     try:

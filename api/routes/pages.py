@@ -14,7 +14,6 @@ from core.settings import Settings
 from i18n.catalogs import N_, gettext
 from i18n.languages import LANGUAGES
 from i18n.negotiate import negotiate
-from scheduler.models import County
 
 router = APIRouter(tags=["pages"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
@@ -33,16 +32,8 @@ def page_language(request: Request, county: CountyContext, lang: str | None) -> 
 WIDGET_TITLE = N_("Fragen und Termine")
 WIDGET_CLOSE = N_("Chat schließen")
 
-OFFICE_KEY = re.compile(r"[a-z0-9-]{1,64}")
 # Any value is accepted and checked here: an unknown or malformed `src` is ignored, not refused.
 Source = Annotated[str | None, Query()]
-
-
-def known_office(county: County, src: str | None) -> str | None:
-    """The QR code's `src` if it names one of the county's registration offices, else None."""
-    if src and OFFICE_KEY.fullmatch(src) and county.office(src):
-        return src
-    return None
 
 
 def _query(**params: str | None) -> str:
@@ -54,7 +45,6 @@ def _query(**params: str | None) -> str:
 def chat_page(
     request: Request,
     county: CountyDep,
-    county_row: CountyRowDep,
     settings: SettingsDep,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     src: Source = None,
@@ -65,7 +55,7 @@ def chat_page(
     lang = page_language(request, county, lang)
     language = LANGUAGES[lang]
     offered = [LANGUAGES[code] for code in county.languages]
-    source = known_office(county_row, src)
+    source = county.office(src)  # only a known office counts
     embedded = embed == "1"
     return templates.TemplateResponse(
         request,
@@ -110,14 +100,13 @@ def telegram_link(settings: Settings, source: str | None) -> str | None:
 def start_page(
     request: Request,
     county: CountyDep,
-    county_row: CountyRowDep,
     settings: SettingsDep,
     lang: Annotated[str | None, Query(max_length=8)] = None,
     src: Source = None,
 ) -> HTMLResponse:
     """The front door behind the QR poster: pick a language, then a way to chat."""
     lang = page_language(request, county, lang)
-    source = known_office(county_row, src)
+    source = county.office(src)  # only a known office counts
     return templates.TemplateResponse(
         request,
         "start.html",

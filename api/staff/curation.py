@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from api.deps import CountyRowDep, SessionDep
 from api.staff.deps import Staff, render, require
@@ -22,14 +23,14 @@ Curator = Annotated[Staff, Depends(require("faq.curate"))]
 MAX_ANSWER_CHARS = 4000
 
 
-def _scopes(session, county: County) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+def _scopes(session: Session, county: County) -> list[tuple[str, str]]:
     towns = session.scalars(
         select(Municipality).where(Municipality.county_id == county.id).order_by(Municipality.name)
     )
     return [(COUNTY_SCOPE, f"ganzer Kreis ({county.name})")] + [(t.slug, t.name) for t in towns]
 
 
-def _topic(session, county: County, key: str) -> FaqTopic:  # type: ignore[no-untyped-def]
+def _topic(session: Session, county: County, key: str) -> FaqTopic:
     topic = session.scalar(
         select(FaqTopic).where(FaqTopic.county_id == county.id, FaqTopic.key == key)
     )
