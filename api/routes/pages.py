@@ -41,6 +41,23 @@ def _query(**params: str | None) -> str:
     return urlencode({key: value for key, value in params.items() if value})
 
 
+def resident_page(
+    request: Request, template: str, county: CountyContext, lang: str, **context: object
+) -> HTMLResponse:
+    """A page in the resident's language: its texts, direction and the language picker."""
+    return templates.TemplateResponse(
+        request,
+        template,
+        {
+            "_": lambda message, **kw: gettext(lang, message, **kw),
+            "lang": LANGUAGES[lang],
+            "languages": [LANGUAGES[code] for code in county.languages],
+            "county_name": county.name,
+            **context,
+        },
+    )
+
+
 @router.get("/", response_class=HTMLResponse)
 def chat_page(
     request: Request,
@@ -53,29 +70,21 @@ def chat_page(
     """The chat. `src` (a registration office) is sent with every message as its `source`;
     `embed=1` is the compact layout inside the county website's widget (static/embed.js)."""
     lang = page_language(request, county, lang)
-    language = LANGUAGES[lang]
-    offered = [LANGUAGES[code] for code in county.languages]
     source = county.office(src)  # only a known office counts
     embedded = embed == "1"
-    return templates.TemplateResponse(
+    return resident_page(
         request,
         "chat.html",
-        {
-            "_": lambda message, **kw: gettext(lang, message, **kw),
-            "lang": language,
-            "languages": offered,
-            "county_name": county.name,
-            "max_chars": settings.chat_max_chars,
+        county,
+        lang,
+        max_chars=settings.chat_max_chars,
+        embedded=embedded,
+        link_query=lambda code: _query(lang=code, src=source, embed="1" if embedded else None),
+        config={
+            "language": lang,
+            "directions": {code: LANGUAGES[code].direction for code in county.languages},
+            "source": source,
             "embedded": embedded,
-            "link_query": lambda code: _query(
-                lang=code, src=source, embed="1" if embedded else None
-            ),
-            "config": {
-                "language": lang,
-                "directions": {code.code: code.direction for code in offered},
-                "source": source,
-                "embedded": embedded,
-            },
         },
     )
 
@@ -107,20 +116,16 @@ def start_page(
     """The front door behind the QR poster: pick a language, then a way to chat."""
     lang = page_language(request, county, lang)
     source = county.office(src)  # only a known office counts
-    return templates.TemplateResponse(
+    return resident_page(
         request,
         "start.html",
-        {
-            "_": lambda message, **kw: gettext(lang, message, **kw),
-            "lang": LANGUAGES[lang],
-            "languages": [LANGUAGES[code] for code in county.languages],
-            "county_name": county.name,
-            "link_query": lambda code: _query(lang=code, src=source),
-            "chat_url": "/?" + _query(lang=lang, src=source),
-            "whatsapp_url": whatsapp_link(settings, source),
-            "telegram_url": telegram_link(settings, source),
-            "privacy_url": "/privacy?" + _query(lang=lang),
-        },
+        county,
+        lang,
+        link_query=lambda code: _query(lang=code, src=source),
+        chat_url="/?" + _query(lang=lang, src=source),
+        whatsapp_url=whatsapp_link(settings, source),
+        telegram_url=telegram_link(settings, source),
+        privacy_url="/privacy?" + _query(lang=lang),
     )
 
 
@@ -133,17 +138,7 @@ def privacy_page(
 ) -> HTMLResponse:
     """The full privacy notice, linked from the consent question, in every enabled language."""
     lang = page_language(request, county, lang)
-    return templates.TemplateResponse(
-        request,
-        "privacy.html",
-        {
-            "_": lambda message, **kw: gettext(lang, message, **kw),
-            "lang": LANGUAGES[lang],
-            "languages": [LANGUAGES[code] for code in county.languages],
-            "county_name": county.name,
-            "contact": county_row.contact or {},
-        },
-    )
+    return resident_page(request, "privacy.html", county, lang, contact=county_row.contact or {})
 
 
 @router.get("/embed.js", include_in_schema=False)
