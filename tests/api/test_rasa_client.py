@@ -2,40 +2,27 @@
 
 import asyncio
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from api.rasa import RasaClient
+from tests.support.loopback import JsonHandler, LoopbackServer
 
 
-class FakeRasa(ThreadingHTTPServer):
+class FakeRasa(LoopbackServer):
     """Answers Rasa's REST webhook with its own name, and remembers who wrote."""
 
     def __init__(self, name: str) -> None:
         self.name, self.senders = name, []
+        super().__init__(_Handler)
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(handler) -> None:  # noqa: N805 (the server is `self` above)
-                body = json.loads(handler.rfile.read(int(handler.headers["content-length"])))
-                self.senders.append(body["sender"])
-                answer = json.dumps([{"text": self.name}]).encode()
-                handler.send_response(200)
-                handler.send_header("content-type", "application/json")
-                handler.send_header("content-length", str(len(answer)))
-                handler.end_headers()
-                handler.wfile.write(answer)
 
-            def log_message(handler, *args) -> None:  # noqa: N805
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+class _Handler(JsonHandler):
+    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        server: FakeRasa = self.server  # type: ignore[assignment]
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        server.senders.append(body["sender"])
+        self.reply_json(200, [{"text": server.name}])
 
 
 @pytest.fixture
@@ -43,8 +30,7 @@ def two_rasas():
     servers = [FakeRasa("rasa-a"), FakeRasa("rasa-b")]
     yield servers
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def test_a_conversation_stays_with_one_rasa_and_the_load_is_shared(two_rasas):

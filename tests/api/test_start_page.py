@@ -7,7 +7,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import httpx
 import pytest
@@ -19,6 +19,7 @@ from core.db import get_sessionmaker
 from core.settings import PROJECT_ROOT
 from i18n.languages import LANGUAGES
 from scripts.stack import free_port
+from tests.support.loopback import LoopbackServer
 
 OFFICE = "buergerbuero-brakel"
 SHOTS = PROJECT_ROOT / "test-artifacts" / "browser"
@@ -252,14 +253,11 @@ def county_website(page: str) -> Iterator[str]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LoopbackServer(Handler)
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
+        yield server.url
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def test_the_widget_opens_the_chat_in_a_panel_on_a_county_website(served):

@@ -243,8 +243,7 @@ def test_a_booking_in_arabic_reaches_the_case_systems_webhook_signed_and_once(
         deliver_outbox_task()
         deliver_outbox_task()  # a second run sends nothing again
     finally:
-        case_system.shutdown()
-        case_system.server_close()
+        case_system.stop()
         with get_sessionmaker()() as session:
             session.scalar(
                 select(County).where(County.slug == settings.county)

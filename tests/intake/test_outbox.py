@@ -46,8 +46,7 @@ def receiver():
 
     yield start
     for server in servers:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -3,15 +3,14 @@
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from intake.adapters import SIGNATURE_HEADER
+from tests.support.loopback import JsonHandler, LoopbackServer
 
 SECRET = "shared-secret-for-tests"
 
 
-class Receiver(ThreadingHTTPServer):
+class Receiver(LoopbackServer):
     """A case system on loopback: fails the first `failures` requests, then accepts.
 
     Like a real receiver it verifies the signature and keeps one record per Idempotency-Key.
@@ -21,15 +20,14 @@ class Receiver(ThreadingHTTPServer):
         self.failures = failures
         self.requests: list[dict] = []
         self.records: dict[str, dict] = {}
-        super().__init__(("127.0.0.1", 0), _Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
+        super().__init__(_Handler)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/intake"
+        return f"{super().url}/intake"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         server: Receiver = self.server  # type: ignore[assignment]
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -45,6 +43,3 @@ class _Handler(BaseHTTPRequestHandler):
             server.records.setdefault(key, json.loads(body))
             self.send_response(201)
         self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass

@@ -7,13 +7,12 @@ auth with the account SID and auth token, form fields, a JSON message resource w
 
 import base64
 import itertools
-import json
-import threading
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
+
+from tests.support.loopback import JsonHandler, LoopbackServer
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 # Also in the environment of every test run (tests/conftest.py), so the e2e api checks it too.
@@ -27,26 +26,17 @@ def signature(url: str, params: dict[str, str], token: str = AUTH_TOKEN) -> str:
     return RequestValidator(token).compute_signature(url, params)
 
 
-class TwilioApi(ThreadingHTTPServer):
+class TwilioApi(LoopbackServer):
     """Twilio's Messages API on loopback. `refuse` makes it answer 400 like a bad number."""
 
     def __init__(self, refuse: bool = False) -> None:
         self.refuse = refuse
         self.requests: list[dict] = []
         self._sids = itertools.count(1)
-        super().__init__(("127.0.0.1", 0), _Handler)
-        threading.Thread(target=self.serve_forever, args=(0.05,), daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        super().__init__(_Handler)
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     def do_POST(self) -> None:  # noqa: N802 (http.server's name)
         server: TwilioApi = self.server  # type: ignore[assignment]
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
@@ -59,15 +49,17 @@ class _Handler(BaseHTTPRequestHandler):
         )
         expected_path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
         if (user, password) != (ACCOUNT_SID, AUTH_TOKEN):
-            self._json(401, {"code": 20003, "message": "Authenticate", "status": 401})
+            self.reply_json(401, {"code": 20003, "message": "Authenticate", "status": 401})
         elif self.path != expected_path:
-            self._json(404, {"code": 20404, "message": "Not found", "status": 404})
+            self.reply_json(404, {"code": 20404, "message": "Not found", "status": 404})
         elif server.refuse:
-            self._json(400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400})
+            self.reply_json(
+                400, {"code": 21211, "message": "Invalid 'To' Phone Number", "status": 400}
+            )
         else:
             sid = f"SM{next(server._sids):032x}"
             now = formatdate(usegmt=True)
-            self._json(
+            self.reply_json(
                 201,
                 {
                     "sid": sid,
@@ -83,14 +75,3 @@ class _Handler(BaseHTTPRequestHandler):
                     "uri": f"{expected_path[:-5]}/{sid}.json",
                 },
             )
-
-    def _json(self, status: int, payload: dict) -> None:
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args: object) -> None:
-        pass
