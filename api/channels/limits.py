@@ -1,12 +1,12 @@
-"""Messages per sender and minute, shared by every channel.
+"""Messages per sender and minute, shared by every channel; and updates a provider sends twice.
 
-With REDIS_URL the count lives in Redis, so several api replicas share it; without it (the
-embedded default, one process) it is counted in memory.
+With REDIS_URL the state lives in Redis, so several api replicas share it; without it (the
+embedded default, one process) it is kept in memory.
 """
 
 import threading
 import time
-from collections import defaultdict, deque
+from collections import OrderedDict, defaultdict, deque
 from functools import lru_cache
 
 import redis
@@ -47,3 +47,32 @@ class RateLimiter:
 def rate_limiter() -> RateLimiter:
     settings = get_settings()
     return RateLimiter(settings.chat_rate_per_minute, settings.redis_url or None)
+
+
+class SeenBefore:
+    """Remembers delivery ids for a day: a provider's retry of the same update is answered
+    once (Telegram sends an update again when our answer was slow)."""
+
+    TTL_SECONDS = 24 * 3600
+    MEMORY_ITEMS = 10_000
+
+    def __init__(self, redis_url: str | None = None) -> None:
+        self._redis = redis.Redis.from_url(redis_url) if redis_url else None
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, key: str) -> bool:
+        if self._redis is not None:
+            return bool(self._redis.set(f"kim:seen:{key}", 1, nx=True, ex=self.TTL_SECONDS))
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen[key] = None
+            if len(self._seen) > self.MEMORY_ITEMS:
+                self._seen.popitem(last=False)
+            return True
+
+
+@lru_cache
+def seen_updates() -> SeenBefore:
+    return SeenBefore(get_settings().redis_url or None)

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.channels.dialogue import conversation_id_for
+from api.channels.limits import seen_updates
 from api.channels.messaging import Incoming, Outgoing, answer, callback_data, split_text
 from api.deps import CountyDep, SettingsDep, get_rasa
 from api.rasa import RasaClient
@@ -118,6 +119,10 @@ async def incoming_update(
     if not isinstance(update, dict):
         raise HTTPException(400, "not a JSON update")
     incoming, callback_id = read_update(update)
+    if incoming is not None and not seen_updates().first_time(
+        f"telegram:{incoming.sender}:{update.get('update_id')}"
+    ):
+        return {"ok": True}  # a retry of an update already answered
     configured = telegram_configured(settings)
     if callback_id and configured:
         # Stops the button's spinner in the app; the answer follows as a message.

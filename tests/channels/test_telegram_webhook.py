@@ -168,3 +168,16 @@ def test_local_mode_logs_instead_of_sending(chat, rasa, caplog):
         assert chat.says("Hallo").status_code == 200
     assert "[local mode]" in caplog.text and "echo: Hallo" in caplog.text
     assert str(chat.id) not in caplog.text
+
+
+def test_an_update_sent_again_is_answered_once(chat, rasa, telegram):
+    """Telegram repeats an update when the answer was slow: the dialogue sees it once."""
+    update = {"update_id": 4711} | chat.message(text="hallo")
+    for _ in range(2):
+        response = chat.client.post("/channels/telegram", json=update, headers=telegram_headers())
+        assert response.status_code == 200
+    assert rasa.texts == ["hallo"]
+    assert len(telegram.calls("sendMessage")) == 1
+    # The chat's next update goes through as usual.
+    chat.says("danke")
+    assert rasa.texts == ["hallo", "danke"]
