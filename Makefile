@@ -27,7 +27,7 @@ export UV_LINK_MODE := copy
 ENV_FILES := var/local.env$(if $(wildcard .env),$(comma).env)
 
 .PHONY: help install run test test-app test-bot test-postgres browser lint format migrate demo admin model \
-        i18n-extract i18n-update i18n-compile bench bench-nlu bench-booking bench-intake clean
+        i18n-extract i18n-update i18n-compile bench bench-chat bench-nlu bench-booking bench-intake clean
 
 help:
 	@echo "make run    install, migrate, load the demo county, train if stale, start everything"
@@ -88,6 +88,7 @@ test: install lint model test-bot test-app
 
 test-bot: install
 	env -u PYTHONPATH $(BOT_PY) -m pytest -p no:cacheprovider tests/actions
+	env -u PYTHONPATH $(BOT_PY) -m pytest -p no:cacheprovider tests/bot_components
 
 test-app: install model browser
 	env -u TEST_DATABASE_URL -u TEST_REDIS_URL .venv/bin/pytest
@@ -129,7 +130,10 @@ i18n-update: i18n-extract
 i18n-compile: i18n/.compiled
 
 # --- measurement ------------------------------------------------------------------------------
-bench: install model
+bench: bench-chat
+
+# Chat latency through the front door beside Rasa alone; embedded and PostgreSQL + Redis.
+bench-chat: install model
 	$(APP_PY) -m bench.chat
 
 clean:

@@ -59,7 +59,7 @@ def train(name: str, config: Path, out: Path) -> tuple[Path, float]:
         [
             str(BOT / ".venv" / "bin" / "rasa"), "train", "--config", str(config),
             "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
-            "--out", str(out), "--fixed-model-name", name,
+            "--out", str(out), "--fixed-model-name", name, "--skip-validation",
         ],
         cwd=ROOT, env=env, check=True, capture_output=True,
     )  # fmt: skip
@@ -70,7 +70,7 @@ def parse(model: Path, texts: list[str], workdir: Path) -> list[dict]:
     source, target = workdir / "texts.json", workdir / "parsed.json"
     source.write_text(json.dumps(texts))
     subprocess.run(
-        [str(BOT / ".venv" / "bin" / "python"), str(ROOT / "bench" / "nlu_parse.py"),
+        [str(BOT / ".venv" / "bin" / "python"), "-m", "bench.nlu_parse",
          str(model), str(source), str(target)],
         cwd=ROOT, env=bot_env(), check=True, capture_output=True,
     )  # fmt: skip

@@ -1,6 +1,7 @@
 """Runs in the bot environment: parses held-out messages with a trained Rasa model.
 
-Usage: bot/.venv/bin/python bench/nlu_parse.py MODEL IN.json OUT.json
+Usage: bot/.venv/bin/python -m bench.nlu_parse MODEL IN.json OUT.json (from the project root,
+which holds the custom components the model names).
 IN is a list of texts; OUT gets [{"intent", "confidence", "ms"}] in the same order.
 """
 

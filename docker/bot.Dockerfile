@@ -26,7 +26,8 @@ RUN useradd --system --uid 10001 --user-group --create-home --no-log-init kim \
     && chown kim:kim /app /app/bot
 
 # Named files only: a local bot/.venv or bot/models never ends up in the image.
-COPY --chown=kim:kim bot/config.yml bot/domain.yml bot/credentials.yml bot/endpoints.production.yml bot/
+COPY --chown=kim:kim bot/config.yml bot/domain.yml bot/credentials.yml bot/endpoints.production.yml \
+     bot/components.py bot/nlg.py bot/serve.py bot/
 COPY --chown=kim:kim bot/data bot/data
 COPY --chown=kim:kim actions actions
 
@@ -34,10 +35,10 @@ USER kim
 
 # The model is part of the image: a container starts the exact model that was built and tested.
 RUN RASA_CACHE_DIRECTORY=/tmp/rasa-cache rasa train \
-        --config bot/config.yml --domain bot/domain.yml --data bot/data --out bot/models \
+        --config bot/config.yml --domain bot/domain.yml --data bot/data --out bot/models --skip-validation \
     && rm -rf /tmp/rasa-cache .rasa
 
 EXPOSE 5005 5055
 
-CMD ["rasa", "run", "--interface", "0.0.0.0", "--port", "5005", "--model", "bot/models", \
+CMD ["python", "-m", "bot.serve", "run", "--interface", "0.0.0.0", "--port", "5005", "--model", "bot/models", \
      "--endpoints", "bot/endpoints.production.yml", "--credentials", "bot/credentials.yml"]

@@ -75,6 +75,8 @@ def running_stack(
     # API_PORT: links the api writes (calendar files, feedback) point at this port.
     app = {**env, **urls, "API_PORT": str(api_port), "PYTHONPATH": str(ROOT)}
     bot = bot_env(env | urls)
+    # RASA_ENDPOINTS=bot/endpoints.production.yml: trackers in PostgreSQL, locks in Redis.
+    endpoints = env.get("RASA_ENDPOINTS", "bot/endpoints.yml")
     logs.mkdir(parents=True, exist_ok=True)
 
     def start(name: str, command: list[str], process_env: dict[str, str]) -> subprocess.Popen:
@@ -94,8 +96,9 @@ def running_stack(
     for index, port in enumerate(rasa_ports):
         processes[f"rasa{index}"] = start(
             f"rasa{index}",
-            [str(BOT_BIN / "rasa"), "run", "--interface", "127.0.0.1", "--port", str(port)]
-            + ["--model", str(model), "--endpoints", "bot/endpoints.yml"]
+            [str(BOT_BIN / "python"), "-m", "bot.serve", "run"]
+            + ["--interface", "127.0.0.1", "--port", str(port)]
+            + ["--model", str(model), "--endpoints", endpoints]
             + ["--credentials", "bot/credentials.yml"],
             bot,
         )

@@ -1,0 +1,85 @@
+"""Custom Rasa NLU components (named in bot/config.yml; Rasa imports them from the project root).
+
+NormalisingTokenizer:
+Residents type the same word in several spellings: with or without diacritics (ę/e, ş/s, ê/e,
+Arabic harakat), with Arabic or Persian forms of the same letter (ي/ی, ك/ک, ة/ه, أ/ا),
+with stretched letters (tatweel, "heeeelp") and with Arabic-Indic digits. The tokenizer gives
+every token a normalised lemma, which the count featurizers use (`use_lemma`, their default),
+so all spellings of a word count as one. Chosen with make bench-nlu (see README).
+
+LogisticRegressionIntentClassifier: Rasa's logistic regression, with its weights stored column
+by column. scikit-learn multiplies a message's features with the transposed weights; stored
+row by row, scipy copied the whole weight matrix (features x intents) for every message, which
+was a seventh of Rasa's CPU time under load. Same numbers, same results.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.training_data.message import Message
+
+_SAME_LETTER = str.maketrans(
+    {
+        # Arabic-script letters that residents use interchangeably.
+        "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
+        "ى": "ي", "ی": "ي", "ې": "ي", "ۍ": "ي", "ئ": "ي",
+        "ك": "ک", "ة": "ه", "ۀ": "ه", "ؤ": "و",
+        "ـ": None,  # tatweel only stretches a word
+        "\u200c": None,  # zero-width non-joiner, typed or not in Persian
+        # Letters without a decomposition, typed plainly on phones without the keyboard.
+        "ł": "l", "ı": "i", "ß": "ss",
+        **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+        **{chr(0x06F0 + d): str(d) for d in range(10)},  # Persian digits
+    }
+)  # fmt: skip
+_REPEATS = re.compile(r"(.)\1{2,}")
+
+
+def normalise(word: str) -> str:
+    """One spelling per word: lower case, shared letter forms, no diacritics, no stretching."""
+    decomposed = unicodedata.normalize("NFKD", word.lower().translate(_SAME_LETTER))
+    plain = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _REPEATS.sub(r"\1\1", plain)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=False)
+class NormalisingTokenizer(WhitespaceTokenizer):
+    """Rasa's whitespace tokenizer, plus a normalised lemma on every token."""
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> NormalisingTokenizer:
+        return cls(config)
+
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
+        tokens = super().tokenize(message, attribute)
+        for token in tokens:
+            token.lemma = normalise(token.text)
+        return tokens
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
+    """Rasa's LogisticRegressionClassifier; the weights column by column before predicting."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        weights = getattr(self.clf, "coef_", None)
+        if weights is not None and not weights.flags.f_contiguous:
+            self.clf.coef_ = np.asfortranarray(weights)
+        return super().process(messages)
