@@ -33,7 +33,7 @@ help:
 	@echo "make run    install, migrate, load the demo county, train if stale, start everything"
 	@echo "make test   install and run every test (SQLite; PostgreSQL too when KIM_TEST_POSTGRES_URL is set)"
 	@echo "make admin EMAIL=you@county.example   the first admin account (asks for a password)"
-	@echo "other: install migrate demo model browser lint format i18n-extract i18n-update i18n-compile bench clean"
+	@echo "other: install migrate demo model browser lint format i18n-extract i18n-update i18n-compile bench bench-chat bench-nlu clean"
 
 # --- installation -----------------------------------------------------------------------------
 $(UV):
