@@ -20,7 +20,12 @@ RASA = BOT / ".venv" / "bin" / "rasa"
 
 
 def training_inputs() -> list[Path]:
-    return [BOT / "config.yml", BOT / "domain.yml", *sorted((BOT / "data").rglob("*.yml"))]
+    return [
+        BOT / "config.yml",
+        BOT / "components.py",  # the custom NLU components the config names
+        BOT / "domain.yml",
+        *sorted((BOT / "data").rglob("*.yml")),
+    ]
 
 
 def fingerprint() -> str:

@@ -41,6 +41,10 @@ def test_every_spelling_of_a_word_becomes_one(typed, same_as):
     assert normalise(typed) == normalise(same_as)
 
 
+def test_turkish_dotless_i_stays_so_yes_is_not_hello():
+    assert normalise("hı hı") != normalise("hi hi")
+
+
 def test_tokens_keep_what_was_typed_and_carry_the_normalised_lemma():
     tokenizer = NormalisingTokenizer(NormalisingTokenizer.get_default_config())
     tokens = tokenizer.tokenize(Message(data={"text": "Termin ABSAGEN bitteee"}), "text")
