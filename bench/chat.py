@@ -75,19 +75,18 @@ class Resident:
         return response.json() if self.direct else response.json()["messages"]
 
     @staticmethod
-    def choices(messages: list[dict]) -> list[dict]:
-        """Buttons that choose something (a town, a slot), not "yes", "no" or "later"."""
-        buttons = [b for m in messages for b in m.get("buttons") or []]
-        return [b for b in buttons if b["payload"].startswith("/inform")]
+    def buttons(messages: list[dict]) -> list[dict]:
+        return [b for m in messages for b in m.get("buttons") or []]
+
+    @classmethod
+    def choices(cls, messages: list[dict]) -> list[dict]:
+        """Buttons that choose something (a town, a slot, later slots), not "yes" or "no"."""
+        return [b for b in cls.buttons(messages) if b["payload"].startswith("/inform")]
 
     async def presses(
         self, messages: list[dict], index: int = 0, choice: bool = False
     ) -> list[dict]:
-        buttons = (
-            self.choices(messages)
-            if choice
-            else [b for m in messages for b in m.get("buttons") or []]
-        )
+        buttons = self.choices(messages) if choice else self.buttons(messages)
         if not buttons:
             raise RuntimeError(f"no button to press in {messages}")
         return await self.says(buttons[index % len(buttons)]["payload"])
