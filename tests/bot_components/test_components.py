@@ -1,10 +1,8 @@
 """The custom Rasa parts (bot/components.py, bot/nlg.py, bot/serve.py), in the bot environment."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import json
 
 import pytest
-from aiohttp import web
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
@@ -19,6 +17,7 @@ from rasa.utils.endpoints import EndpointConfig
 import bot.serve  # noqa: F401  (installs the fixes)
 from bot.components import NormalisingTokenizer, normalise
 from bot.nlg import ApiNaturalLanguageGenerator
+from tests.support.loopback import JsonHandler, LoopbackServer
 
 
 @pytest.mark.parametrize(
@@ -78,15 +77,22 @@ def test_every_event_name_finds_the_class_rasa_itself_finds():
         Event.resolve_by_type("no such event")
 
 
+def nlg_endpoint(answer: object, received: list) -> LoopbackServer:
+    """An NLG endpoint of our own on loopback: records each request, gives `answer`."""
+
+    class Handler(JsonHandler):
+        def do_POST(self) -> None:
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.reply_json(200, answer)
+
+    return LoopbackServer(Handler)
+
+
 async def test_the_api_gets_what_it_renders_from_and_its_answer_comes_back():
-    received = []
-
-    async def nlg(request: web.Request) -> web.Response:
-        received.append(await request.json())
-        return web.json_response({"text": "مرحبا", "buttons": []})
-
-    async with running(nlg) as url:
-        generator = ApiNaturalLanguageGenerator(EndpointConfig(url))
+    received: list = []
+    server = nlg_endpoint({"text": "مرحبا", "buttons": []}, received)
+    try:
+        generator = ApiNaturalLanguageGenerator(EndpointConfig(f"{server.url}/nlg"))
         tracker = DialogueStateTracker.from_events(
             "conversation-1",
             [
@@ -96,6 +102,8 @@ async def test_the_api_gets_what_it_renders_from_and_its_answer_comes_back():
             slots=[AnySlot("booking_municipality", mappings=[{"type": "custom"}])],
         )
         answer = await generator.generate("utter_greet", tracker, "rest", topic="x")
+    finally:
+        server.stop()
     assert answer == {"text": "مرحبا", "buttons": []}
     assert received == [
         {
@@ -112,26 +120,10 @@ async def test_the_api_gets_what_it_renders_from_and_its_answer_comes_back():
 
 
 async def test_a_malformed_answer_of_the_api_is_refused():
-    async def nlg(request: web.Request) -> web.Response:
-        return web.json_response({"text": ["not", "a", "text"]})
-
-    async with running(nlg) as url:
-        generator = ApiNaturalLanguageGenerator(EndpointConfig(url))
+    server = nlg_endpoint({"text": ["not", "a", "text"]}, [])
+    try:
+        generator = ApiNaturalLanguageGenerator(EndpointConfig(f"{server.url}/nlg"))
         with pytest.raises(RasaException):
             await generator.generate("utter_greet", DialogueStateTracker("c", []), "rest")
-
-
-@asynccontextmanager
-async def running(handler) -> AsyncIterator[str]:
-    """An NLG endpoint of our own on loopback."""
-    app = web.Application()
-    app.router.add_post("/nlg", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/nlg"
     finally:
-        await runner.cleanup()
+        server.stop()

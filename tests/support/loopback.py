@@ -1,5 +1,6 @@
 """The base of every stand-in server the tests run on loopback (case system, Twilio, Telegram,
-Rasa): a real HTTP server in a thread, and handlers that answer JSON."""
+Rasa, the api's NLG endpoint for bot/nlg.py): a real HTTP server in a thread, and handlers that
+answer JSON. Standard library only, so the bot environment's tests use it too."""
 
 import json
 import threading
