@@ -48,9 +48,21 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Connections kept open: a chat message uses one, and 20 residents chatting at once overflowed
+# SQLAlchemy's default of 5, which closed and reopened a connection for most messages. At most
+# 15 at once, as with SQLAlchemy's defaults: PostgreSQL's connection slots are shared.
+POOL_SIZE = 10
+POOL_MAX_OVERFLOW = 5
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_MAX_OVERFLOW,
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -61,7 +73,9 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW
+    )
 
 
 @lru_cache

@@ -1,5 +1,6 @@
 """The booking endpoints the action server uses, and the public calendar and feedback pages."""
 
+import logging
 import threading
 import uuid
 from datetime import timedelta
@@ -159,12 +160,25 @@ def test_calendar_file_and_feedback_page(client, internal):
     assert client.get(f"/feedback/{feedback_token}").status_code == 404
 
 
+class ErrorsLogged(logging.Handler):
+    """What a server logged about failed requests, with tracebacks: why a request failed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(self.format(record))
+
+
 def test_fifty_parallel_requests_for_one_slot_book_it_once_over_real_http(county, settings):
     """Through uvicorn on loopback: every request gets an answer, exactly one gets the slot."""
     from api.main import app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server_errors = ErrorsLogged()
+    logging.getLogger("uvicorn.error").addHandler(server_errors)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
@@ -204,4 +218,5 @@ def test_fifty_parallel_requests_for_one_slot_book_it_once_over_real_http(county
     finally:
         server.should_exit = True
         thread.join(timeout=10)
-    assert sorted(statuses) == [200] + [409] * 49
+        logging.getLogger("uvicorn.error").removeHandler(server_errors)
+    assert sorted(statuses) == [200] + [409] * 49, server_errors.messages[:2]

@@ -6,9 +6,19 @@ import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
-from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.slots import AnySlot
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
@@ -17,6 +27,7 @@ from rasa.utils.endpoints import EndpointConfig
 import bot.serve  # noqa: F401  (installs the fixes)
 from bot.components import NormalisingTokenizer, normalise
 from bot.nlg import ApiNaturalLanguageGenerator
+from bot.tracker_store import CachedSQLTrackerStore, LiveInMemoryTrackerStore
 from tests.support.loopback import JsonHandler, LoopbackServer
 
 
@@ -56,8 +67,29 @@ def test_a_malformed_action_server_answer_is_still_refused():
     assert action._validate_action_result(
         {"events": [{"event": "slot", "name": "x", "value": "y"}]}
     )
-    with pytest.raises(ValidationError):
-        action._validate_action_result({"events": "not a list"})
+    assert action._validate_action_result(
+        {
+            "events": [
+                {"event": "slot", "name": "booking_slot", "value": None, "timestamp": None},
+                {"event": "active_loop", "name": "booking_form"},
+                {"event": "followup", "name": "booking_form"},
+                {"event": "bot", "text": "Hallo", "metadata": {}},
+            ],
+            "responses": [{"response": "utter_greet"}],
+        }
+    )
+    for malformed in (
+        {"events": "not a list"},
+        {"events": [{"event": "no such event"}]},  # not one of Rasa's event types
+        {"events": [{"name": "booking_slot", "value": 1}]},  # no type at all
+        {"events": [{"event": "slot", "name": 42, "value": 1}]},  # a slot's name is a text
+        {"events": [{"event": "slot", "name": "x", "timestamp": "today"}]},
+        {"events": [{"event": ["slot"]}]},
+        {"events": ["slot"]},
+        {"events": [], "responses": ["not an object"]},
+    ):
+        with pytest.raises(ValidationError):
+            action._validate_action_result(malformed)
 
 
 def test_a_malformed_nlg_answer_is_still_refused():
@@ -127,3 +159,171 @@ async def test_a_malformed_answer_of_the_api_is_refused():
             await generator.generate("utter_greet", DialogueStateTracker("c", []), "rest")
     finally:
         server.stop()
+
+
+DOMAIN = Domain.from_dict(
+    {
+        "intents": ["greet", "inform"],
+        "slots": {
+            "booking_municipality": {"type": "text", "mappings": [{"type": "from_text"}]},
+            "language": {"type": "text", "mappings": [{"type": "custom"}]},
+        },
+        "forms": {"booking_form": {"required_slots": ["booking_municipality"]}},
+        "responses": {"utter_greet": [{"text": "Hallo"}]},
+        "actions": ["action_faq", "validate_booking_form"],
+    }
+)
+
+
+def three_turns() -> DialogueStateTracker:
+    """Greeting, a question answered by the bot, then a town typed into the booking form."""
+    return DialogueStateTracker.from_events(
+        "conversation-1",
+        [
+            SessionStarted(),
+            SlotSet("language", "de"),
+            ActionExecuted("action_listen"),
+            UserUttered("hallo", {"name": "greet"}),
+            ActionExecuted("utter_greet"),
+            BotUttered("Hallo"),
+            ActionExecuted("action_listen"),
+            UserUttered("termin", {"name": "book_appointment"}),
+            ActionExecuted("booking_form"),
+            ActiveLoop("booking_form"),
+            BotUttered("In welchem Ort?"),
+            ActionExecuted("action_listen"),
+            UserUttered("Brakel", {"name": "inform"}),
+            SlotSet("booking_municipality", "Brakel"),
+        ],
+        slots=DOMAIN.slots,
+    )
+
+
+def action_call(name: str) -> dict:
+    endpoint = EndpointConfig("http://127.0.0.1:1/webhook", enable_selective_domain=True)
+    return RemoteAction(name, endpoint)._action_call_format(three_turns(), DOMAIN)
+
+
+def test_an_action_gets_the_last_two_turns_and_the_whole_state():
+    tracker = action_call("validate_booking_form")["tracker"]
+    assert [e["event"] for e in tracker["events"]] == [
+        "user", "action", "active_loop", "bot", "action", "user", "slot",
+    ]  # fmt: skip
+    assert tracker["events"][0]["text"] == "termin"
+    # What the forms read: the slots just extracted, at the end of the events ...
+    assert tracker["events"][-1] == {
+        "event": "slot", "timestamp": tracker["events"][-1]["timestamp"],
+        "name": "booking_municipality", "value": "Brakel",
+    }  # fmt: skip
+    # ... and the whole state of the conversation, not only of these turns.
+    assert tracker["slots"]["language"] == "de"
+    assert tracker["latest_message"]["text"] == "Brakel"
+    assert tracker["active_loop"]["name"] == "booking_form"
+    assert tracker["latest_action_name"] == "action_listen"
+
+
+def test_the_domain_goes_to_validation_actions_only_with_what_forms_read():
+    assert "domain" not in action_call("action_faq")
+    domain = action_call("validate_booking_form")["domain"]
+    assert set(domain) == {"slots", "forms"}
+    assert domain["forms"] == {"booking_form": {"required_slots": ["booking_municipality"]}}
+    assert domain["slots"]["booking_municipality"]["mappings"] == [{"type": "from_text"}]
+
+
+async def test_the_in_memory_store_gives_back_the_conversation_it_kept():
+    store = LiveInMemoryTrackerStore(DOMAIN)
+    assert await store.retrieve("conversation-1") is None
+    saved = three_turns()
+    await store.save(saved)
+    restored = await store.retrieve("conversation-1")
+    assert restored.current_state(EventVerbosity.ALL) == saved.current_state(EventVerbosity.ALL)
+    assert restored.get_slot("booking_municipality") == "Brakel"
+    assert restored.active_loop_name == "booking_form"
+    assert list(await store.keys()) == ["conversation-1"]
+
+
+async def test_a_restored_conversation_changes_only_when_it_is_saved():
+    store = LiveInMemoryTrackerStore(DOMAIN)
+    await store.save(three_turns())
+    first = await store.retrieve("conversation-1")
+    first.update(SlotSet("booking_municipality", "Höxter"))
+    second = await store.retrieve("conversation-1")
+    assert second.get_slot("booking_municipality") == "Brakel"
+    assert len(second.events) == len(three_turns().events)
+    await store.save(first)
+    third = await store.retrieve("conversation-1")
+    assert third.get_slot("booking_municipality") == "Höxter"
+
+
+async def test_only_the_latest_session_is_restored_as_rasa_does():
+    store = LiveInMemoryTrackerStore(DOMAIN)
+    tracker = three_turns()
+    for event in (
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        SlotSet("language", "ar"),
+    ):
+        tracker.update(event)
+    await store.save(tracker)
+    restored = await store.retrieve("conversation-1")
+    assert [e.type_name for e in restored.events][:2] == ["action", "session_started"]
+    assert restored.get_slot("language") == "ar"
+    assert len((await store.retrieve_full_tracker("conversation-1")).events) == len(tracker.events)
+
+
+@pytest.fixture
+def sql_stores(tmp_path):
+    """Two cached stores (two Rasa processes) and Rasa's own store, on one database."""
+    database = {"dialect": "sqlite", "db": str(tmp_path / "trackers.db")}
+    return (
+        CachedSQLTrackerStore(DOMAIN, **database),
+        CachedSQLTrackerStore(DOMAIN, **database),
+        SQLTrackerStore(DOMAIN, **database),
+    )
+
+
+def state(tracker: DialogueStateTracker | None) -> dict | None:
+    return tracker.current_state(EventVerbosity.ALL) if tracker else None
+
+
+async def test_the_sql_store_gives_back_what_rasas_own_store_reads(sql_stores):
+    cached, _, rasas = sql_stores
+    assert await cached.retrieve("conversation-1") is None
+    tracker = three_turns()
+    await cached.save(tracker)
+    assert state(await cached.retrieve("conversation-1")) == state(tracker)
+    restored = await cached.retrieve("conversation-1")
+    restored.update(ActionExecuted("action_listen"))
+    restored.update(UserUttered("Höxter", {"name": "inform"}))
+    await cached.save(restored)
+    again = await cached.retrieve("conversation-1")
+    assert state(again) == state(await rasas.retrieve("conversation-1")) == state(restored)
+    assert again.latest_message.text == "Höxter"
+
+
+async def test_rows_another_process_wrote_are_read_too(sql_stores):
+    first, second, rasas = sql_stores
+    await first.save(three_turns())
+    await first.retrieve("conversation-1")  # first keeps the conversation
+    tracker = await second.retrieve("conversation-1")
+    tracker.update(SlotSet("booking_municipality", "Höxter"))
+    await second.save(tracker)
+    restored = await first.retrieve("conversation-1")
+    assert restored.get_slot("booking_municipality") == "Höxter"
+    assert state(restored) == state(await rasas.retrieve("conversation-1"))
+
+
+async def test_a_new_session_is_read_from_its_start_as_rasa_does(sql_stores):
+    cached, _, rasas = sql_stores
+    await cached.save(three_turns())
+    tracker = await cached.retrieve("conversation-1")
+    tracker.update(ActionExecuted("action_session_start"))
+    tracker.update(SessionStarted())
+    tracker.update(SlotSet("language", "ar"))
+    await cached.save(tracker)
+    restored = await cached.retrieve("conversation-1")
+    assert restored.events[0].type_name == "session_started"
+    assert restored.get_slot("language") == "ar"
+    assert state(restored) == state(await rasas.retrieve("conversation-1"))
+    full = await cached.retrieve_full_tracker("conversation-1")
+    assert len(full.events) == len(tracker.events)

@@ -1,5 +1,10 @@
 from conversations.models import Conversation
-from conversations.service import choose_language, pseudonym, record_message
+from conversations.service import (
+    LAST_MESSAGE_PRECISION,
+    choose_language,
+    pseudonym,
+    record_message,
+)
 
 ENABLED = ["de", "en", "ar"]
 
@@ -39,6 +44,16 @@ def test_record_message_keeps_language_and_first_source(session):
     assert not switched
     assert session.get(Conversation, "conv-a") is conversation
     assert (conversation.language, conversation.source) == ("ar", "ewo-hoexter")
+
+
+def test_the_last_message_time_is_kept_to_the_minute(session):
+    conversation, _ = record_message(session, "conv-t", "web", "Hallo", None, None, ENABLED, "de")
+    first = conversation.last_message_at
+    record_message(session, "conv-t", "web", "Termin", None, None, ENABLED, "de")
+    assert conversation.last_message_at == first  # seconds later: no write
+    conversation.last_message_at = first - LAST_MESSAGE_PRECISION
+    record_message(session, "conv-t", "web", "danke", None, None, ENABLED, "de")
+    assert conversation.last_message_at > first
 
 
 def test_a_language_button_is_an_explicit_choice():

@@ -1,0 +1,131 @@
+"""Tracker stores that restore a conversation without decoding all of it for every message.
+
+Rasa 3.6 rebuilds the whole conversation from JSON before every message (the in-memory store
+keeps it as one JSON text; the SQL store decodes every row). With py-spy under `make
+bench-chat` that was a tenth of Rasa's CPU time in the booking flow, growing with the length
+of the conversation. These stores keep the decoded events instead; what Rasa gets back is the
+same tracker.
+"""
+
+import json
+from collections import OrderedDict
+from typing import Any
+
+from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+from rasa.shared.core.events import Event, SessionStarted, deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker
+
+# Conversations whose latest session CachedSQLTrackerStore keeps decoded; least recent go first.
+CACHED_CONVERSATIONS = 2000
+
+
+class LiveInMemoryTrackerStore(InMemoryTrackerStore):
+    """Rasa's in-memory store (the embedded default), keeping event objects instead of JSON.
+
+    Events are not changed once they are in a tracker, so the stored list can be shared by the
+    trackers rebuilt from it; each rebuilt tracker has its own list and its own slots.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.events: dict[str, list[Event]] = {}
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self.stream_events(tracker)
+        self.events[tracker.sender_id] = list(tracker.events)
+        self.store[tracker.sender_id] = ""  # keys() and `in store` stay Rasa's
+
+    def deserialise_tracker(self, sender_id: str, _serialised: str | bytes) -> DialogueStateTracker:
+        return DialogueStateTracker.from_events(
+            sender_id,
+            self.events[sender_id],
+            self.domain.slots,
+            max_event_history=self.max_event_history,
+        )
+
+
+class CachedSQLTrackerStore(SQLTrackerStore):
+    """Rasa's SQL store (production), reading only the rows added since it last read.
+
+    The events table only grows, so the latest session of a conversation is what was read
+    before plus the rows with a higher id. A new session (a `session_started` row) or a
+    tracker saved from elsewhere (the row count is not what was kept) drops the kept copy and
+    the next read is Rasa's own. Another Rasa process may write the same conversation: its
+    rows have higher ids and are read like any other.
+    """
+
+    def __init__(self, *args: Any, cached_conversations: int = CACHED_CONVERSATIONS, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.capacity = int(cached_conversations)
+        # conversation -> (id of its last row read, events of its latest session)
+        self.kept: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
+
+    def _keep(self, sender_id: str, last_id: int, events: list[Event]) -> None:
+        """Callers pop the conversation first, so it goes in as the most recently used."""
+        self.kept[sender_id] = (last_id, events)
+        while len(self.kept) > self.capacity:
+            self.kept.popitem(last=False)
+
+    def _read(self, sender_id: str) -> list[Event]:
+        with self.session_scope() as session:
+            kept = self.kept.pop(sender_id, None)
+            if kept is not None:
+                last_id, events = kept
+                rows = (
+                    session.query(self.SQLEvent.id, self.SQLEvent.data)
+                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > last_id)
+                    .order_by(self.SQLEvent.id)
+                    .all()
+                )
+                added = deserialise_events([json.loads(row.data) for row in rows])
+                if not any(isinstance(event, SessionStarted) for event in added):
+                    events = events + added
+                    self._keep(sender_id, rows[-1].id if rows else last_id, events)
+                    return events
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            rows = rows.with_entities(self.SQLEvent.id, self.SQLEvent.data).all()
+            events = deserialise_events([json.loads(row.data) for row in rows])
+            if rows:
+                self._keep(sender_id, rows[-1].id, events)
+            return events
+
+    async def _retrieve(
+        self, sender_id: str, fetch_events_from_all_sessions: bool
+    ) -> DialogueStateTracker | None:
+        if fetch_events_from_all_sessions or not self.domain:
+            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        events = self._read(sender_id)
+        if not events:
+            return None
+        return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save, keeping the saved events when they are exactly what the table holds."""
+        await self.stream_events(tracker)
+        sender_id = tracker.sender_id
+        kept = self.kept.pop(sender_id, None)
+        with self.session_scope() as session:
+            stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+            count = stored.count()
+            rows = []
+            for event in list(tracker.events)[count:]:
+                data = event.as_dict()
+                rows.append(
+                    self.SQLEvent(
+                        sender_id=sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
+            session.add_all(rows)
+            session.flush()
+            last_id = rows[-1].id if rows else kept[0] if kept else None
+            session.commit()
+        events = list(tracker.events)
+        was_what_we_kept = (kept is None and count == 0) or (kept and len(kept[1]) == count)
+        new_session = any(isinstance(event, SessionStarted) for event in events[count:])
+        if was_what_we_kept and not new_session and last_id is not None:
+            self._keep(sender_id, last_id, events)
