@@ -6,6 +6,8 @@ Arabic harakat), with Arabic or Persian forms of the same letter (ي/ی, ك/ک, 
 with stretched letters (tatweel, "heeeelp") and with Arabic-Indic digits. The tokenizer gives
 every token a normalised lemma, which the count featurizers use (`use_lemma`, their default),
 so all spellings of a word count as one. Chosen with make bench-nlu (see README).
+A booking code ("RATW-PNYN", "k7qm 4xpy") becomes the lemma "code": its random letters must not
+sway the intent ("موعدي ratw-pnyn" was read as cancelling for some codes, as checking for others).
 
 LogisticRegressionIntentClassifier: Rasa's logistic regression, with its weights stored column
 by column. scikit-learn multiplies a message's features with the transposed weights; stored
@@ -48,6 +50,27 @@ _SAME_LETTER = str.maketrans(
 )  # fmt: skip
 _REPEATS = re.compile(r"(.)\1{2,}")
 
+# Booking codes as scheduler/bookings.py makes them: 4 + 4 characters of CODE_ALPHABET, typed
+# with a dash, a space or nothing between. Only with a dash or a digit: plain 8-letter words
+# ("revedere", "cheghadr") fit the alphabet too.
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+# The word residents write next to a code ("my code is ..."): a code reads as "code".
+CODE_LEMMA = "code"
+_CODE = re.compile(rf"[{CODE_ALPHABET}]{{4}}-?[{CODE_ALPHABET}]{{4}}", re.IGNORECASE)
+_CODE_HALF = re.compile(rf"[{CODE_ALPHABET}]{{4}}", re.IGNORECASE)
+_DIGIT_OR_DASH = re.compile(r"[0-9-]")
+
+
+def _mark_codes(tokens: list[Token]) -> None:
+    for index, token in enumerate(tokens):
+        if _CODE.fullmatch(token.text) and _DIGIT_OR_DASH.search(token.text):
+            token.lemma = CODE_LEMMA
+        elif index > 0 and _CODE_HALF.fullmatch(token.text):
+            before = tokens[index - 1]
+            halves = before.text + token.text
+            if _CODE_HALF.fullmatch(before.text) and _DIGIT_OR_DASH.search(halves):
+                before.lemma = token.lemma = CODE_LEMMA
+
 
 def normalise(word: str) -> str:
     """One spelling per word: lower case, shared letter forms, no diacritics, no stretching."""
@@ -79,6 +102,7 @@ class NormalisingTokenizer(WhitespaceTokenizer):
         tokens = super().tokenize(message, attribute)
         for token in tokens:
             token.lemma = normalise(token.text)
+        _mark_codes(tokens)
         return tokens
 
 

@@ -1,6 +1,9 @@
 """The custom Rasa parts (bot/components.py, bot/nlg.py, bot/serve.py), in the bot environment."""
 
+import ast
 import json
+import secrets
+from pathlib import Path
 
 import pytest
 from jsonschema import ValidationError
@@ -25,7 +28,7 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
 import bot.serve  # noqa: F401  (installs the fixes)
-from bot.components import NormalisingTokenizer, normalise
+from bot.components import CODE_ALPHABET, NormalisingTokenizer, normalise
 from bot.nlg import ApiNaturalLanguageGenerator
 from bot.tracker_store import CachedSQLTrackerStore, LiveInMemoryTrackerStore
 from tests.support.loopback import JsonHandler, LoopbackServer
@@ -60,6 +63,39 @@ def test_tokens_keep_what_was_typed_and_carry_the_normalised_lemma():
     tokens = tokenizer.tokenize(Message(data={"text": "Termin ABSAGEN bitteee"}), "text")
     assert [t.text for t in tokens] == ["Termin", "ABSAGEN", "bitteee"]
     assert [t.lemma for t in tokens] == ["termin", "absagen", "bittee"]
+
+
+def lemmas(text: str) -> list[str]:
+    tokenizer = NormalisingTokenizer(NormalisingTokenizer.get_default_config())
+    return [token.lemma for token in tokenizer.tokenize(Message(data={"text": text}), "text")]
+
+
+def test_every_booking_code_reads_the_same_so_the_intent_cannot_depend_on_it():
+    """The featurizers see only lemmas: one lemma for every code means one intent for all."""
+    for _ in range(50):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        assert lemmas(f"موعدي {code[:4]}-{code[4:]}".lower()) == ["موعدي", "code"]
+        assert lemmas(f"Termin {code[:4]}-{code[4:]} absagen") == ["termin", "code", "absagen"]
+    assert lemmas("my code is k7qm 4xpy") == ["my", "code", "is", "code", "code"]
+    assert lemmas("K7QM4XPY") == ["code"]
+
+
+def test_words_that_only_look_like_codes_keep_their_own_lemma():
+    # 8 letters of the code alphabet without a digit or dash, and Arabizi outside the alphabet.
+    assert lemmas("la revedere cheghadr") == ["la", "revedere", "cheghadr"]
+    assert lemmas("kann dann mosa3ade bade 7ada") == ["kann", "dann", "mosa3ade", "bade", "7ada"]
+
+
+def test_the_code_alphabet_is_the_one_bookings_are_made_with():
+    bookings = ast.parse((Path(__file__).parents[2] / "scheduler" / "bookings.py").read_text())
+    assigned = {
+        node.targets[0].id: node.value.value
+        for node in bookings.body
+        if isinstance(node, ast.Assign)
+        and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Constant)
+    }
+    assert assigned["CODE_ALPHABET"] == CODE_ALPHABET
 
 
 def test_a_malformed_action_server_answer_is_still_refused():
