@@ -42,12 +42,12 @@ def _built_once(schema: dict[str, Any]) -> Any:
     return validator_for(schema)(schema)
 
 
-_action_answer = _built_once(RemoteAction.action_response_format_spec())
+_answer_spec = RemoteAction.action_response_format_spec()
+_action_answer = _built_once(_answer_spec)
 _nlg_answer = _built_once(nlg_response_format_spec())
 # The answer without its events' `oneOf`, and one validator per event type: the event types'
 # schemas differ in the constant `event`, so an event is valid under Rasa's `oneOf` exactly
 # when it is valid under the schema of its own type.
-_answer_spec = RemoteAction.action_response_format_spec()
 _answer_outline = _built_once(
     {**_answer_spec, "properties": {**_answer_spec["properties"], "events": {"type": "array"}}}
 )

@@ -51,8 +51,7 @@ def utcnow() -> datetime:
 # Connections kept open: a chat message uses one, and 20 residents chatting at once overflowed
 # SQLAlchemy's default of 5, which closed and reopened a connection for most messages. At most
 # 15 at once, as with SQLAlchemy's defaults: PostgreSQL's connection slots are shared.
-POOL_SIZE = 10
-POOL_MAX_OVERFLOW = 5
+POOL = {"pool_size": 10, "max_overflow": 5}
 
 
 def make_engine(url: str) -> Engine:
@@ -60,8 +59,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=POOL_SIZE,
-            max_overflow=POOL_MAX_OVERFLOW,
+            **POOL,
         )
 
         @event.listens_for(engine, "connect")
@@ -73,9 +71,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_MAX_OVERFLOW
-    )
+    return create_engine(url, pool_pre_ping=True, **POOL)
 
 
 @lru_cache
