@@ -21,7 +21,7 @@ from pathlib import Path
 from i18n.detect import detect_language
 from i18n.languages import LANGUAGES
 from i18n.nlu_examples import read_examples
-from scripts.train_model import BOT, ROOT, bot_env
+from scripts.train_model import BOT, RASA, ROOT, bot_env
 
 HELDOUT = ROOT / "bench" / "nlu" / "heldout"
 PIPELINES = ROOT / "bench" / "nlu" / "pipelines"
@@ -57,7 +57,7 @@ def train(name: str, config: Path, out: Path) -> tuple[Path, float]:
     started = time.perf_counter()
     subprocess.run(
         [
-            str(BOT / ".venv" / "bin" / "rasa"), "train", "--config", str(config),
+            *RASA, "train", "--config", str(config),
             "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
             "--out", str(out), "--fixed-model-name", name, "--skip-validation",
         ],

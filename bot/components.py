@@ -9,10 +9,15 @@ so all spellings of a word count as one. Chosen with make bench-nlu (see README)
 A booking code ("RATW-PNYN", "k7qm 4xpy") becomes the lemma "code": its random letters must not
 sway the intent ("موعدي ratw-pnyn" was read as cancelling for some codes, as checking for others).
 
-LogisticRegressionIntentClassifier: Rasa's logistic regression, with its weights stored column
-by column. scikit-learn multiplies a message's features with the transposed weights; stored
-row by row, scipy copied the whole weight matrix (features x intents) for every message, which
-was a seventh of Rasa's CPU time under load. Same numbers, same results.
+LogisticRegressionIntentClassifier: Rasa's logistic regression, with two speed fixes, same
+numbers, same results:
+- its weights are stored column by column. scikit-learn multiplies a message's features with
+  the transposed weights; stored row by row, scipy copied the whole weight matrix (features x
+  intents) for every message, which was a seventh of Rasa's CPU time under load;
+- its feature matrix is built in one go from the messages' sentence features. Rasa deep-copied
+  every message's word features (which the classifier does not use) and stacked the messages
+  one by one: a seventh of the training time (py-spy on `rasa train`), and 5 % of Rasa's CPU
+  per message under load.
 """
 
 from __future__ import annotations
@@ -31,7 +36,9 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import csr_matrix, issparse
 
 _SAME_LETTER = str.maketrans(
     {
@@ -108,7 +115,38 @@ class NormalisingTokenizer(WhitespaceTokenizer):
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
-    """Rasa's LogisticRegressionClassifier; the weights column by column before predicting."""
+    """Rasa's LogisticRegressionClassifier, with a faster feature matrix and weight layout."""
+
+    def _create_X(self, messages: list[Message]) -> csr_matrix:
+        """The messages' sentence features side by side, in Rasa's order, one row per message."""
+        per_message = [
+            [
+                feature.features
+                for feature in message.features
+                if feature.attribute == TEXT and feature.type == FEATURE_TYPE_SENTENCE
+            ]
+            for message in messages
+        ]
+        layouts = {tuple(matrix.shape for matrix in matrices) for matrices in per_message}
+        first = per_message[0] if per_message else []
+        if len(layouts) != 1 or not first or not all(issparse(matrix) for matrix in first):
+            return super()._create_X(messages)  # dense or uneven features: Rasa's own way
+        widths = [matrix.shape[1] for matrix in first]
+        offsets = np.cumsum([0, *widths[:-1]])
+        values, columns, row_ends, filled = [], [], [0], 0
+        for matrices in per_message:
+            for matrix, offset in zip(matrices, offsets, strict=True):
+                row = matrix.tocoo()
+                values.append(row.data)
+                columns.append(row.col + offset)
+                filled += row.nnz
+            row_ends.append(filled)
+        stacked = csr_matrix(
+            (np.concatenate(values), np.concatenate(columns), row_ends),
+            shape=(len(messages), sum(widths)),
+        )
+        stacked.sum_duplicates()
+        return stacked
 
     def process(self, messages: list[Message]) -> list[Message]:
         weights = getattr(self.clf, "coef_", None)

@@ -10,6 +10,11 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -24,11 +29,17 @@ from rasa.shared.core.slots import AnySlot
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
 import bot.serve  # noqa: F401  (installs the fixes)
-from bot.components import CODE_ALPHABET, NormalisingTokenizer, normalise
+from bot.components import (
+    CODE_ALPHABET,
+    LogisticRegressionIntentClassifier,
+    NormalisingTokenizer,
+    normalise,
+)
 from bot.nlg import ApiNaturalLanguageGenerator
 from bot.tracker_store import CachedSQLTrackerStore, LiveInMemoryTrackerStore
 from tests.support.loopback import JsonHandler, LoopbackServer
@@ -96,6 +107,36 @@ def test_the_code_alphabet_is_the_one_bookings_are_made_with():
         and isinstance(node.value, ast.Constant)
     }
     assert assigned["CODE_ALPHABET"] == CODE_ALPHABET
+
+
+def featurised(tmp_path: Path, texts: list[str]) -> list[Message]:
+    """Messages through the shipped tokenizer and both count featurizers, as in training."""
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    messages = [Message(data={"text": text, "intent": "greet"}) for text in texts]
+    data = TrainingData(messages)
+    NormalisingTokenizer(NormalisingTokenizer.get_default_config()).process_training_data(data)
+    words, chars = {}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}
+    for index, extra in enumerate((words, chars)):
+        config = {**CountVectorsFeaturizer.get_default_config(), **extra}
+        resource = Resource(f"featurizer{index}")
+        featurizer = CountVectorsFeaturizer.create(config, storage, resource, context)
+        featurizer.train(data)
+        featurizer.process_training_data(data)
+    return messages
+
+
+def test_the_classifier_reads_the_same_features_as_rasas_own(tmp_path):
+    texts = ["hallo", "ich brauche einen Termin", "موعد جديد", "termin k7qm-4xpy", "merhaba"]
+    messages = featurised(tmp_path, texts)
+    config = LogisticRegressionClassifier.get_default_config()
+    ours = LogisticRegressionIntentClassifier(config, "ours", None, None)
+    rasas = LogisticRegressionClassifier(config, "rasa", None, None)
+    for batch in (messages, messages[3:4]):  # training, and one message as when chatting
+        expected = rasas._create_X(batch)
+        got = ours._create_X(batch)
+        assert got.shape == expected.shape == (len(batch), expected.shape[1])
+        assert (got != expected).nnz == 0
 
 
 def test_a_malformed_action_server_answer_is_still_refused():
