@@ -16,8 +16,12 @@ Rasa 3.6 spends CPU on work it repeats for every message:
 - it opens a new HTTP session, and so a new connection, for every call to the action server
   and the NLG endpoint (about 15 % of its CPU under load): here each endpoint keeps one
   session per event loop. It closes idle connections after KEEP_ALIVE_SECONDS, before the
-  servers do (uvicorn and Sanic after 5 s), so a request never goes out on a connection the
-  server is closing;
+  servers do (uvicorn and Sanic after 5 s), so requests do not go out on connections a server
+  has already closed;
+- it recomputes a conversation's applied events (without reverted ones) from the first event,
+  several times per message (for the rule policy's states, the session check): here a tracker
+  remembers them and, when events were only added since and no new form appeared, continues
+  from where it stopped (Rasa's own loop over the added events);
 - in training, it fingerprints every component's output (its sparse matrices printed as text)
   to keep it in a training cache, an eighth of the training time (py-spy on `rasa train`). The
   cache only pays when a model is retrained from unchanged inputs, and scripts/train_model.py
@@ -26,7 +30,10 @@ Usage: the same arguments as `rasa`, e.g. `python -m bot.serve run --port 5005`.
 """
 
 import asyncio
+import itertools
 import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -38,7 +45,16 @@ from rasa.core.actions.action import RemoteAction
 from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator, nlg_response_format_spec
 from rasa.engine.training.hooks import TrainingHook
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa.shared.exceptions import RasaException
 from rasa.shared.utils.common import all_subclasses
@@ -163,6 +179,67 @@ def _action_call_format(
     return call
 
 
+@dataclass
+class _Applied:
+    """What `applied_events` gave for the first `count` events of a tracker."""
+
+    events: object  # the tracker's deque, by identity
+    count: int
+    last: Event | None
+    loop_names: frozenset[str]
+    applied: list[Event]
+
+
+def _apply(
+    tracker: DialogueStateTracker, events: Iterable[Event], loops: frozenset[str], done: list[Event]
+) -> list[Event]:
+    """The body of Rasa's `DialogueStateTracker.applied_events`, over `events`, onto `done`."""
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            done = []
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, done)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, done)
+            tracker._undo_till_previous(ActionExecuted, done)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loops
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, done)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, done)
+        else:
+            done.append(event)
+    return done
+
+
+_rasa_applied_events = DialogueStateTracker.applied_events
+
+
+def _applied_events(self: DialogueStateTracker) -> list[Event]:
+    events = self.events
+    memo: _Applied | None = self.__dict__.get("_applied")
+    applied: list[Event] | None = None
+    if (
+        memo is not None
+        and memo.events is events
+        and events.maxlen is None  # a capped deque drops events from the start
+        and memo.count <= len(events)
+        and (memo.count == 0 or events[memo.count - 1] is memo.last)
+    ):
+        added = list(itertools.islice(events, memo.count, None))
+        new_loops = {e.name for e in added if isinstance(e, ActiveLoop) and e.name}
+        if new_loops <= memo.loop_names:  # a new form changes how earlier events apply
+            loops = memo.loop_names
+            applied = _apply(self, added, loops, memo.applied)
+    if applied is None:
+        loops = frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
+        applied = _apply(self, events, loops, [])
+    last = events[-1] if events else None
+    self.__dict__["_applied"] = _Applied(events, len(events), last, loops, applied)
+    return list(applied)  # callers may change what they get
+
+
 class _KeptSession:
     """Lends a kept-open session to Rasa's `async with endpoint.session()`, which would close it."""
 
@@ -203,6 +280,7 @@ RemoteAction._validate_action_result = _validate_action_result  # type: ignore[m
 CallbackNaturalLanguageGenerator.validate_response = staticmethod(_validate_nlg_response)  # type: ignore[method-assign]
 Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
 EndpointConfig.session = _kept_session  # type: ignore[method-assign]
+DialogueStateTracker.applied_events = _applied_events  # type: ignore[method-assign]
 TrainingHook.on_after_node = lambda *args, **kwargs: None  # type: ignore[method-assign]
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 import ast
 import json
+import random
 import secrets
 from pathlib import Path
 
@@ -18,11 +19,15 @@ from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import Coun
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
     ActiveLoop,
     BotUttered,
     Event,
+    Restarted,
     SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
     UserUttered,
 )
 from rasa.shared.core.slots import AnySlot
@@ -33,7 +38,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
-import bot.serve  # noqa: F401  (installs the fixes)
+import bot.serve  # installs the fixes
 from bot.components import (
     CODE_ALPHABET,
     LogisticRegressionIntentClassifier,
@@ -404,3 +409,36 @@ async def test_a_new_session_is_read_from_its_start_as_rasa_does(sql_stores):
     assert state(restored) == state(await rasas.retrieve("conversation-1"))
     full = await cached.retrieve_full_tracker("conversation-1")
     assert len(full.events) == len(tracker.events)
+
+
+def random_event(rng: random.Random) -> Event:
+    """Events of conversations with two forms, with Rasa's undo and restart events mixed in."""
+    form = rng.choice(["booking_form", "intake_form"])
+    return rng.choices(
+        [
+            lambda: UserUttered("hallo", {"name": "greet"}),
+            lambda: ActionExecuted("action_listen"),
+            lambda: ActionExecuted(rng.choice(["utter_greet", "action_book", form])),
+            lambda: ActiveLoop(form),
+            lambda: ActiveLoop(None),
+            lambda: ActionExecutionRejected(form),
+            lambda: SlotSet("town", "Brakel"),
+            lambda: ActionReverted(),
+            lambda: UserUtteranceReverted(),
+            lambda: Restarted(),
+            lambda: SessionStarted(),
+        ],
+        weights=[8, 8, 12, 2, 1, 1, 4, 1, 1, 0.3, 0.3],
+    )[0]()
+
+
+def test_remembered_applied_events_are_what_rasa_computes_after_every_new_event():
+    for seed in range(40):
+        rng = random.Random(seed)
+        tracker = DialogueStateTracker("resident", [AnySlot("town", mappings=[])])
+        for _ in range(150):
+            tracker.update(random_event(rng))
+            if rng.random() < 0.5:  # also let events pile up between two reads
+                expected = bot.serve._rasa_applied_events(tracker)
+                assert tracker.applied_events() == expected, f"seed {seed}"
+        assert tracker.applied_events() == bot.serve._rasa_applied_events(tracker)
