@@ -213,7 +213,7 @@ def _apply(
     return done
 
 
-_rasa_applied_events = DialogueStateTracker.applied_events
+_rasa_applied_events = DialogueStateTracker.applied_events  # Rasa's own, for comparison in tests
 
 
 def _applied_events(self: DialogueStateTracker) -> list[Event]:
