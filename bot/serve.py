@@ -18,6 +18,10 @@ Rasa 3.6 spends CPU on work it repeats for every message:
   session per event loop. It closes idle connections after KEEP_ALIVE_SECONDS, before the
   servers do (uvicorn and Sanic after 5 s), so requests do not go out on connections a server
   has already closed;
+- it runs the whole NLU pipeline on a button's payload (`/inform{"booking_slot": ...}`, half
+  the messages of a booking), then throws the result away: the last step, the
+  RegexMessageHandler, replaces it with the payload's intent and entities. Here a payload the
+  RegexMessageHandler accepts goes to it directly; any other text goes through the pipeline;
 - it recomputes a conversation's applied events (without reverted ones) from the first event,
   several times per message (for the rule policy's states, the session check): here a tracker
   remembers them and, when events were only added since and no new form appeared, continues
@@ -42,8 +46,11 @@ from jsonschema import ValidationError
 from jsonschema.validators import validator_for
 from rasa.__main__ import main
 from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import UserMessage
 from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator, nlg_response_format_spec
+from rasa.core.processor import MessageProcessor
 from rasa.engine.training.hooks import TrainingHook
+from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -56,7 +63,16 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
+from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 from rasa.shared.exceptions import RasaException
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.utils.common import all_subclasses
 from rasa.shared.utils.schemas.events import EVENT_SCHEMA
 from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
@@ -179,6 +195,26 @@ def _action_call_format(
     return call
 
 
+_rasa_parse_message_with_graph = MessageProcessor._parse_message_with_graph
+_regex_handler_name = RegexMessageHandler().name
+
+
+def _parse_message_with_graph(
+    self: MessageProcessor,
+    message: UserMessage,
+    tracker: DialogueStateTracker,
+    only_output_properties: bool = True,
+) -> dict[str, Any]:
+    text = Message({TEXT: message.text or ""})
+    unpacked = YAMLStoryReader.unpack_regex_message(text, self.domain, _regex_handler_name)
+    if unpacked is text:  # not a payload of a known intent: the NLU pipeline decides
+        return _rasa_parse_message_with_graph(self, message, tracker, only_output_properties)
+    nothing = {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}
+    parse_data: dict[str, Any] = {TEXT: "", INTENT: nothing, ENTITIES: []}  # as Rasa starts
+    parse_data.update(unpacked.as_dict(only_output_properties=only_output_properties))
+    return parse_data
+
+
 @dataclass
 class _Applied:
     """What `applied_events` gave for the first `count` events of a tracker."""
@@ -275,6 +311,7 @@ def _kept_session(self: EndpointConfig) -> _KeptSession:
     return _KeptSession(kept[1])
 
 
+MessageProcessor._parse_message_with_graph = _parse_message_with_graph  # type: ignore[method-assign]
 RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
 RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 CallbackNaturalLanguageGenerator.validate_response = staticmethod(_validate_nlg_response)  # type: ignore[method-assign]

@@ -25,6 +25,9 @@ router = APIRouter(tags=["internal"], dependencies=[Depends(require_internal_tok
 FAQ_RESPONSE = "utter_faq"
 DYNAMIC_BUTTONS = (*TOWN_RESPONSES, *SLOT_RESPONSES)
 LANGUAGE_CHOICE_RESPONSE = "utter_switch_language"
+# How long Rasa may reuse an answer that depends only on the response, its arguments and the
+# language (bot/nlg.py): translations change with a deployment, county settings within this.
+CACHE_SECONDS = 60
 
 
 class NlgRequest(BaseModel):
@@ -58,6 +61,7 @@ def nlg(
     if template is None:
         raise HTTPException(404, f"unknown response {body.response!r}")
     language = tracker_language(body.tracker, county.languages)
+    language_was_sent = language is not None
     if language is None:
         conversation = session.get(Conversation, body.tracker.get("sender_id", ""))
         language = conversation.language if conversation else county.default_language
@@ -91,4 +95,7 @@ def nlg(
             {"title": LANGUAGES[code].native_name, "payload": language_button_payload(code)}
             for code in county.languages
         ]
+    cacheable = not needs_data and body.response not in (*DYNAMIC_BUTTONS, FAQ_RESPONSE)
+    if cacheable and language_was_sent:
+        message["cache_seconds"] = CACHE_SECONDS
     return message

@@ -87,3 +87,19 @@ def test_language_choice_offers_every_enabled_language_by_its_own_name(client, s
     body = nlg(client, settings, "utter_switch_language").json()
     assert [b["title"] for b in body["buttons"]][:3] == ["Deutsch", "English", "العربية"]
     assert body["buttons"][2]["payload"] == '/switch_language{"language": "ar"}'
+
+
+def test_only_answers_that_depend_on_nothing_but_the_language_may_be_reused(client, settings):
+    """Rasa reuses marked answers (bot/nlg.py): a stale slot offer or FAQ answer would mislead."""
+    arabic = {"sender_id": "c6", "slots": {}, "events": [user_event("ar")]}
+    question = nlg(client, settings, "utter_ask_screen_household", arabic).json()
+    assert question["cache_seconds"] > 0
+    assert question["buttons"]
+
+    slots = nlg(client, settings, "utter_ask_booking_slot", arabic).json()
+    faq = nlg(client, settings, "utter_faq", arabic, arguments={"topic": "faq_registration"})
+    booked = {"sender_id": "c6", "slots": {"booking_code": "K7Q2MD"}, "events": [user_event("ar")]}
+    confirmation = nlg(client, settings, "utter_booking_confirmed", booked).json()
+    without_language = nlg(client, settings, "utter_ask_screen_household").json()
+    for answer in (slots, faq.json(), confirmation, without_language):
+        assert "cache_seconds" not in answer

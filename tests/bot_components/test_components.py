@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import UserMessage
 from rasa.core.nlg.callback import CallbackNaturalLanguageGenerator
+from rasa.core.processor import MessageProcessor
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -38,6 +41,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
+import bot.nlg
 import bot.serve  # installs the fixes
 from bot.components import (
     CODE_ALPHABET,
@@ -48,6 +52,8 @@ from bot.components import (
 from bot.nlg import ApiNaturalLanguageGenerator
 from bot.tracker_store import CachedSQLTrackerStore, LiveInMemoryTrackerStore
 from tests.support.loopback import JsonHandler, LoopbackServer
+
+MODELS = Path(__file__).parents[2] / "bot" / "models"
 
 
 @pytest.mark.parametrize(
@@ -231,6 +237,47 @@ async def test_the_api_gets_what_it_renders_from_and_its_answer_comes_back():
             "channel": {"name": "rest"},
         }
     ]
+
+
+def resident_writing(language: str) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(
+        f"resident-{language}", [UserUttered("hallo", metadata={"language": language})]
+    )
+
+
+async def test_an_answer_the_api_marks_as_reusable_is_reused_in_its_language_only(monkeypatch):
+    received: list = []
+    server = nlg_endpoint({"text": "Mit wem leben Sie hier?", "cache_seconds": 60}, received)
+    now = [1000.0]
+    monkeypatch.setattr(bot.nlg.time, "monotonic", lambda: now[0])
+    try:
+        generator = ApiNaturalLanguageGenerator(EndpointConfig(f"{server.url}/nlg"))
+        german, arabic = resident_writing("de"), resident_writing("ar")
+        first = await generator.generate("utter_ask_screen_household", german, "rest")
+        first["text"] = "changed by Rasa"  # Rasa takes the answer apart
+        again = await generator.generate("utter_ask_screen_household", german, "rest")
+        assert len(received) == 1
+        assert again == {"text": "Mit wem leben Sie hier?"}  # the mark stays between us
+        await generator.generate("utter_ask_screen_household", arabic, "rest")
+        await generator.generate("utter_ask_screen_household", german, "rest", topic="x")
+        assert len(received) == 3  # another language, other arguments: asked again
+        now[0] += 61
+        await generator.generate("utter_ask_screen_household", german, "rest")
+        assert len(received) == 4  # expired
+    finally:
+        server.stop()
+
+
+async def test_an_answer_without_the_mark_is_asked_for_every_time():
+    received: list = []
+    server = nlg_endpoint({"text": "Freie Termine:", "buttons": []}, received)
+    try:
+        generator = ApiNaturalLanguageGenerator(EndpointConfig(f"{server.url}/nlg"))
+        for _ in range(2):
+            await generator.generate("utter_ask_booking_slot", resident_writing("de"), "rest")
+        assert len(received) == 2
+    finally:
+        server.stop()
 
 
 async def test_a_malformed_answer_of_the_api_is_refused():
@@ -442,3 +489,36 @@ def test_remembered_applied_events_are_what_rasa_computes_after_every_new_event(
                 expected = bot.serve._rasa_applied_events(tracker)
                 assert tracker.applied_events() == expected, f"seed {seed}"
         assert tracker.applied_events() == bot.serve._rasa_applied_events(tracker)
+
+
+@pytest.fixture(scope="module")
+def trained_processor() -> MessageProcessor:
+    """The model `make model` trained (make test trains it before these tests run)."""
+    models = sorted(MODELS.glob("kim-*.tar.gz"), key=lambda path: path.stat().st_mtime)
+    if not models:
+        pytest.fail("no trained model in bot/models: run `make model` first")
+    return Agent.load(str(models[-1])).processor
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/affirm",
+        " /deny ",
+        '/inform{"booking_municipality": "brakel"}',
+        '/inform{"booking_slot": "7-2026-11-23T09:00"}',
+        "/affirm@0.4",
+        "/greet{not json",  # a known intent with broken entities
+        "/no_such_intent",  # unknown: the NLU pipeline decides, as in Rasa
+        "/",
+        "/ ",
+        "Ich brauche einen Termin",
+        "hallo /affirm",
+    ],
+)
+def test_a_button_payload_is_parsed_as_rasas_pipeline_parses_it(trained_processor, text):
+    tracker = DialogueStateTracker("resident", [])
+    message = UserMessage(text, sender_id="resident", metadata={"language": "de"})
+    ours = trained_processor._parse_message_with_graph(message, tracker)
+    rasas = bot.serve._rasa_parse_message_with_graph(trained_processor, message, tracker)
+    assert ours == rasas
