@@ -59,12 +59,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.capacity = int(cached_conversations)
         # conversation -> (id of its last row read, events of its latest session)
         self.kept: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
+        # conversations whose kept copy was read from the table since they were last saved
+        self.read_since_saved: set[str] = set()
 
     def _keep(self, sender_id: str, last_id: int, events: list[Event]) -> None:
         """Callers pop the conversation first, so it goes in as the most recently used."""
         self.kept[sender_id] = (last_id, events)
         while len(self.kept) > self.capacity:
-            self.kept.popitem(last=False)
+            dropped, _ = self.kept.popitem(last=False)
+            self.read_since_saved.discard(dropped)
 
     def _read(self, sender_id: str) -> list[Event]:
         with self.session_scope() as session:
@@ -81,12 +84,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 if not any(isinstance(event, SessionStarted) for event in added):
                     events = events + added
                     self._keep(sender_id, rows[-1].id if rows else last_id, events)
+                    self.read_since_saved.add(sender_id)
                     return events
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
             rows = rows.with_entities(self.SQLEvent.id, self.SQLEvent.data).all()
             events = deserialise_events([json.loads(row.data) for row in rows])
-            if rows:
-                self._keep(sender_id, rows[-1].id, events)
+            # A new conversation has no rows: all its rows will have ids above 0.
+            self._keep(sender_id, rows[-1].id if rows else 0, events)
+            self.read_since_saved.add(sender_id)
             return events
 
     async def _retrieve(
@@ -104,9 +109,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         sender_id = tracker.sender_id
         kept = self.kept.pop(sender_id, None)
+        just_read = sender_id in self.read_since_saved
+        self.read_since_saved.discard(sender_id)
         with self.session_scope() as session:
-            stored = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
-            count = stored.count()
+            if kept is not None and just_read:
+                count = len(kept[1])
+            else:
+                query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
+                count = query.count()
             rows = []
             for event in list(tracker.events)[count:]:
                 data = event.as_dict()
