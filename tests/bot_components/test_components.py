@@ -1,6 +1,7 @@
 """The custom Rasa parts (bot/components.py, bot/nlg.py, bot/serve.py), in the bot environment."""
 
 import ast
+import copy
 import json
 import random
 import secrets
@@ -522,3 +523,17 @@ def test_a_button_payload_is_parsed_as_rasas_pipeline_parses_it(trained_processo
     ours = trained_processor._parse_message_with_graph(message, tracker)
     rasas = bot.serve._rasa_parse_message_with_graph(trained_processor, message, tracker)
     assert ours == rasas
+
+
+def test_a_copied_slot_is_what_copy_copy_made_and_changes_apart_from_the_original():
+    domain = Domain.load(str(Path(__file__).parents[2] / "bot" / "domain.yml"))
+    assert domain.slots
+    for slot in domain.slots:
+        slot.value = ["a list"] if slot.type_name == "list" else slot.initial_value
+        ours = copy.copy(slot)
+        rasas = copy._reconstruct(slot, None, *slot.__reduce_ex__(4))  # the pickle protocol
+        assert type(ours) is type(rasas) is type(slot)
+        assert ours is not slot
+        assert vars(ours) == vars(rasas) == vars(slot)
+        ours.value = "changed"
+        assert slot.value != "changed"
