@@ -4,8 +4,8 @@ With several Rasa processes, a conversation always goes to the same one: Rasa ke
 tracker in memory, so affinity replaces a shared tracker store and lock store.
 
 aiohttp, not httpx: every message passes here, and httpx's connection pool (a readability
-check of the socket and anyio bookkeeping on every request) was the largest part of the api's
-CPU per chat message under load (py-spy, `make bench-chat`).
+check of the socket and anyio bookkeeping on every request) took a third of the api's
+event-loop time under load (py-spy, `make bench-chat`).
 """
 
 import hashlib
