@@ -9,7 +9,7 @@ same tracker.
 
 import json
 from collections import OrderedDict
-from typing import Any
+from typing import Any, NamedTuple
 
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
@@ -17,6 +17,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 # Conversations whose latest session CachedSQLTrackerStore keeps decoded; least recent go first.
 CACHED_CONVERSATIONS = 2000
+
+
+class _Kept(NamedTuple):
+    """A conversation's latest session as CachedSQLTrackerStore last read or saved it."""
+
+    last_id: int  # of its last row
+    events: list[Event]
+    just_read: bool  # read from the table, not saved since: the table holds `events` exactly
 
 
 class LiveInMemoryTrackerStore(InMemoryTrackerStore):
@@ -57,23 +65,19 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     def __init__(self, *args: Any, cached_conversations: int = CACHED_CONVERSATIONS, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.capacity = int(cached_conversations)
-        # conversation -> (id of its last row read, events of its latest session)
-        self.kept: OrderedDict[str, tuple[int, list[Event]]] = OrderedDict()
-        # conversations whose kept copy was read from the table since they were last saved
-        self.read_since_saved: set[str] = set()
+        self.kept: OrderedDict[str, _Kept] = OrderedDict()
 
-    def _keep(self, sender_id: str, last_id: int, events: list[Event]) -> None:
+    def _keep(self, sender_id: str, kept: _Kept) -> None:
         """Callers pop the conversation first, so it goes in as the most recently used."""
-        self.kept[sender_id] = (last_id, events)
+        self.kept[sender_id] = kept
         while len(self.kept) > self.capacity:
-            dropped, _ = self.kept.popitem(last=False)
-            self.read_since_saved.discard(dropped)
+            self.kept.popitem(last=False)
 
     def _read(self, sender_id: str) -> list[Event]:
         with self.session_scope() as session:
             kept = self.kept.pop(sender_id, None)
             if kept is not None:
-                last_id, events = kept
+                last_id, events, _ = kept
                 rows = (
                     session.query(self.SQLEvent.id, self.SQLEvent.data)
                     .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > last_id)
@@ -83,15 +87,14 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 added = deserialise_events([json.loads(row.data) for row in rows])
                 if not any(isinstance(event, SessionStarted) for event in added):
                     events = events + added
-                    self._keep(sender_id, rows[-1].id if rows else last_id, events)
-                    self.read_since_saved.add(sender_id)
+                    last_id = rows[-1].id if rows else last_id
+                    self._keep(sender_id, _Kept(last_id, events, just_read=True))
                     return events
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
             rows = rows.with_entities(self.SQLEvent.id, self.SQLEvent.data).all()
             events = deserialise_events([json.loads(row.data) for row in rows])
             # A new conversation has no rows: all its rows will have ids above 0.
-            self._keep(sender_id, rows[-1].id if rows else 0, events)
-            self.read_since_saved.add(sender_id)
+            self._keep(sender_id, _Kept(rows[-1].id if rows else 0, events, just_read=True))
             return events
 
     async def _retrieve(
@@ -109,11 +112,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)
         sender_id = tracker.sender_id
         kept = self.kept.pop(sender_id, None)
-        just_read = sender_id in self.read_since_saved
-        self.read_since_saved.discard(sender_id)
         with self.session_scope() as session:
-            if kept is not None and just_read:
-                count = len(kept[1])
+            if kept is not None and kept.just_read:
+                count = len(kept.events)
             else:
                 query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
                 count = query.count()
@@ -132,10 +133,10 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 )
             session.add_all(rows)
             session.flush()
-            last_id = rows[-1].id if rows else kept[0] if kept else None
+            last_id = rows[-1].id if rows else kept.last_id if kept else None
             session.commit()
         events = list(tracker.events)
-        was_what_we_kept = (kept is None and count == 0) or (kept and len(kept[1]) == count)
+        was_what_we_kept = (kept is None and count == 0) or (kept and len(kept.events) == count)
         new_session = any(isinstance(event, SessionStarted) for event in events[count:])
         if was_what_we_kept and not new_session and last_id is not None:
-            self._keep(sender_id, last_id, events)
+            self._keep(sender_id, _Kept(last_id, events, just_read=False))

@@ -443,6 +443,28 @@ async def test_rows_another_process_wrote_are_read_too(sql_stores):
     assert state(restored) == state(await rasas.retrieve("conversation-1"))
 
 
+async def test_a_save_without_a_read_first_counts_the_rows_as_rasa_does(tmp_path):
+    """Only a read during the same message tells the store how many rows there are."""
+
+    async def two_processes(store_class: type) -> list[tuple]:
+        database = {"dialect": "sqlite", "db": str(tmp_path / f"{store_class.__name__}.db")}
+        first, second = store_class(DOMAIN, **database), store_class(DOMAIN, **database)
+        await first.save(three_turns())
+        mine = await first.retrieve("conversation-1")
+        mine.update(ActionExecuted("action_listen"))
+        await first.save(mine)  # first keeps what it saved
+        theirs = await second.retrieve("conversation-1")
+        theirs.update(SlotSet("booking_municipality", "Höxter"))
+        await second.save(theirs)
+        mine.update(SlotSet("booking_municipality", "Brakel"))
+        await first.save(mine)  # without reading what second wrote
+        stored = await SQLTrackerStore(DOMAIN, **database).retrieve("conversation-1")
+        events = stored.current_state(EventVerbosity.ALL)["events"]
+        return [(e["event"], e.get("name"), e.get("value"), e.get("text")) for e in events]
+
+    assert await two_processes(CachedSQLTrackerStore) == await two_processes(SQLTrackerStore)
+
+
 async def test_a_new_session_is_read_from_its_start_as_rasa_does(sql_stores):
     cached, _, rasas = sql_stores
     await cached.save(three_turns())
