@@ -31,7 +31,11 @@ def get_session() -> Iterator[Session]:
 
 
 # Committed before the response leaves: a client that follows a redirect or sends its next
-# message at once must find what this request wrote.
+# message at once must find what this request wrote. Routes that write and answer with a
+# model commit themselves before returning: FastAPI checks a sync route's answer in the
+# thread pool before this teardown runs, and under load that pool can be full of requests
+# waiting for the very locks the uncommitted transaction holds (a stall until SQLite gives
+# up after 30 s; tests/api/test_booking_api.py has the case).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
@@ -81,12 +85,22 @@ def get_county_context(settings: SettingsDep) -> CountyContext:
 CountyDep = Annotated[CountyContext, Depends(get_county_context)]
 
 
+_county_rows: dict[str, tuple[float, County]] = {}
+
+
 def get_county_row(session: SessionDep, settings: SettingsDep) -> County:
-    """The served county as a database row, for services that compute with its rules."""
-    county = get_county(session, settings.county)
-    if county is None:
-        raise HTTPException(503, f"county {settings.county!r} is not loaded")
-    return county
+    """The served county as a row of this request's session, for services that compute with
+    its rules. Read at most every _COUNTY_TTL_SECONDS like the context above (only the config
+    loader changes it); in between, a kept copy joins the session without a query, which
+    every booking step and many NLG answers used to spend on this row."""
+    kept = _county_rows.get(settings.county)
+    if kept is None or time.monotonic() - kept[0] >= _COUNTY_TTL_SECONDS:
+        with get_sessionmaker()() as own:
+            county = get_county(own, settings.county)
+        if county is None:
+            raise HTTPException(503, f"county {settings.county!r} is not loaded")
+        kept = _county_rows[settings.county] = (time.monotonic(), county)
+    return session.merge(kept[1], load=False)
 
 
 CountyRowDep = Annotated[County, Depends(get_county_row)]

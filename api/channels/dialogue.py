@@ -82,10 +82,11 @@ async def converse(
     be reached: the caller tells the resident, in `error.language`."""
     conversation_id = conversation_id_for(settings, channel, sender)
     source = county.office(source)  # an unknown office is no source (reporting stays clean)
-    if not rate_limiter().allow(conversation_id):
-        raise TooManyMessages(await run_in_threadpool(_known_language, conversation_id, county))
 
-    def _record() -> tuple[str, bool]:
+    def _record() -> tuple[str, bool] | None:
+        # The rate limit is counted here, off the event loop: with Redis it is a round trip.
+        if not rate_limiter().allow(conversation_id):
+            return None
         with session_scope() as session:
             conversation, switched = record_message(
                 session, conversation_id, channel, text, language, source,
@@ -93,7 +94,10 @@ async def converse(
             )  # fmt: skip
             return conversation.language, switched
 
-    settled, switched = await run_in_threadpool(_record)
+    recorded = await run_in_threadpool(_record)
+    if recorded is None:
+        raise TooManyMessages(await run_in_threadpool(_known_language, conversation_id, county))
+    settled, switched = recorded
     metadata = {"language": settled, "channel": channel, "source": source}
     try:
         messages = await rasa.send(conversation_id, text, metadata)

@@ -164,6 +164,7 @@ def hold(body: HoldIn, session: SessionDep, county: CountyRowDep) -> HoldOut:
         )
     except BookingError as error:
         raise _conflict(error) from error
+    session.commit()  # before the answer (api/deps.py SessionDep)
     return HoldOut(
         hold_token=held.hold_token,
         starts_at=held.starts_at,
@@ -182,11 +183,12 @@ def confirm(body: ConfirmIn, session: SessionDep, county: CountyRowDep) -> Booki
     already_recorded = session.scalar(
         select(exists().where(PreIntakeRecord.booking_id == booking.id))
     )
+    recorded = False
     if booking.replaces_id is not None and not already_recorded:
         replaced = session.get(Booking, booking.replaces_id)
-        if replaced is not None and move_pre_intake(session, replaced, booking, utcnow()):
-            session.commit()
-            deliver_soon()
+        recorded = replaced is not None and bool(
+            move_pre_intake(session, replaced, booking, utcnow())
+        )
     elif body.answers is not None and not already_recorded:
         conversation = conversation_or_404(session, booking.conversation_id)
         create_pre_intake(
@@ -196,7 +198,9 @@ def confirm(body: ConfirmIn, session: SessionDep, county: CountyRowDep) -> Booki
             language=conversation.language, channel=conversation.channel,
             source_office=conversation.source, now=utcnow(),
         )  # fmt: skip
-        session.commit()
+        recorded = True
+    session.commit()
+    if recorded:
         deliver_soon()
     return _booking_out(booking)
 
@@ -204,6 +208,7 @@ def confirm(body: ConfirmIn, session: SessionDep, county: CountyRowDep) -> Booki
 @router.post("/release", status_code=204)
 def release(body: TokenIn, session: SessionDep) -> None:
     release_hold(session, body.hold_token)
+    session.commit()
 
 
 @router.get("/bookings", response_model=BookingOut)
@@ -224,4 +229,6 @@ def cancel(code: str, session: SessionDep) -> BookingOut:
     booking = booking_by_code(session, code)
     if booking is None:
         raise HTTPException(404, {"reason": "no_booking"})
-    return _booking_out(cancel_booking(session, booking, utcnow(), "resident"))
+    cancel_booking(session, booking, utcnow(), "resident")
+    session.commit()
+    return _booking_out(booking)

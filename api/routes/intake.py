@@ -80,6 +80,7 @@ def consent(body: ConsentIn, session: SessionDep, county: CountyRowDep) -> Conse
         channel=conversation.channel,
         now=utcnow(),
     )
+    session.commit()  # before the answer (api/deps.py SessionDep)
     return ConsentOut(id=row.id, given=row.given)
 
 
@@ -98,6 +99,7 @@ def assess_answers(body: AnswersIn, session: SessionDep, county: CountyRowDep) -
             source_office=conversation.source, now=utcnow(),
         )  # fmt: skip
         record_id = record.id
+    session.commit()
     return AssessmentOut(
         outcome=result.outcome,
         rule=result.rule.id,
@@ -112,4 +114,6 @@ class ForgetIn(BaseModel):
 
 @router.post("/forget")
 def forget(body: ForgetIn, session: SessionDep) -> dict[str, int]:
-    return forget_conversation(session, body.conversation_id, utcnow())
+    deleted = forget_conversation(session, body.conversation_id, utcnow())
+    session.commit()
+    return deleted
