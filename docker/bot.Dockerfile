@@ -27,7 +27,7 @@ RUN useradd --system --uid 10001 --user-group --create-home --no-log-init kim \
 
 # Named files only: a local bot/.venv or bot/models never ends up in the image.
 COPY --chown=kim:kim bot/config.yml bot/domain.yml bot/credentials.yml bot/endpoints.production.yml \
-     bot/components.py bot/nlg.py bot/serve.py bot/tracker_store.py bot/
+     bot/components.py bot/lock_store.py bot/nlg.py bot/serve.py bot/tracker_store.py bot/
 COPY --chown=kim:kim bot/data bot/data
 COPY --chown=kim:kim actions actions
 

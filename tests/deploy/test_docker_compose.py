@@ -110,12 +110,20 @@ def test_rasa_uses_production_endpoints_with_postgres_and_redis(services):
     )
     # Rasa's SQL store, or the project's subclass of it, which the bot image must then contain.
     if tracker_store["type"] != "SQL":
-        module, _, name = tracker_store["type"].rpartition(".")
-        path = ROOT / Path(*module.split(".")).with_suffix(".py")
-        assert f"class {name}(SQLTrackerStore)" in path.read_text(encoding="utf-8")
-        dockerfile = (ROOT / "docker" / "bot.Dockerfile").read_text(encoding="utf-8")
-        assert path.relative_to(ROOT).as_posix() in dockerfile, f"{path} is not in the image"
-    assert lock_store["type"] == "redis", f"lock_store must be redis, is {lock_store}"
+        assert_in_the_image(tracker_store["type"], "SQLTrackerStore")
+    # The project's Redis lock (bot/lock_store.py): Rasa's in-memory one would let two Rasa
+    # replicas answer one conversation at once.
+    assert lock_store["type"] == "bot.lock_store.ConversationLockStore", lock_store
+    assert lock_store["url"] == "${REDIS_HOST}", f"locks must be in Redis: {lock_store}"
+    assert_in_the_image(lock_store["type"], "LockStore")
+
+
+def assert_in_the_image(class_path: str, base: str) -> None:
+    module, _, name = class_path.rpartition(".")
+    path = ROOT / Path(*module.split(".")).with_suffix(".py")
+    assert f"class {name}({base})" in path.read_text(encoding="utf-8")
+    dockerfile = (ROOT / "docker" / "bot.Dockerfile").read_text(encoding="utf-8")
+    assert path.relative_to(ROOT).as_posix() in dockerfile, f"{path} is not in the image"
 
 
 def test_rasa_environment_sets_every_endpoints_variable(services):
