@@ -3,6 +3,7 @@
 import ast
 import copy
 import json
+import os
 import random
 import secrets
 from pathlib import Path
@@ -41,6 +42,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 import bot.nlg
 import bot.serve  # installs the fixes
@@ -401,15 +404,43 @@ async def test_only_the_latest_session_is_restored_as_rasa_does():
     assert len((await store.retrieve_full_tracker("conversation-1")).events) == len(tracker.events)
 
 
-@pytest.fixture
-def sql_stores(tmp_path):
-    """Two cached stores (two Rasa processes) and Rasa's own store, on one database."""
-    database = {"dialect": "sqlite", "db": str(tmp_path / "trackers.db")}
-    return (
+POSTGRES_URL = os.environ.get("KIM_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(not POSTGRES_URL, reason="KIM_TEST_POSTGRES_URL is not set"),
+        ),
+    ]
+)
+def sql_stores(request, tmp_path):
+    """Two cached stores (two Rasa processes) and Rasa's own store, on one database: SQLite,
+    and PostgreSQL as in production where .ci/run names one."""
+    if request.param == "sqlite":
+        database = {"dialect": "sqlite", "db": str(tmp_path / "trackers.db")}
+    else:
+        server = make_url(POSTGRES_URL)
+        database = {
+            "dialect": "postgresql", "host": server.host, "port": server.port,
+            "username": server.username, "password": server.password,
+            "login_db": server.database, "db": f"kim_trackers_{secrets.token_hex(4)}",
+        }  # fmt: skip
+    stores = (
         CachedSQLTrackerStore(DOMAIN, **database),
         CachedSQLTrackerStore(DOMAIN, **database),
         SQLTrackerStore(DOMAIN, **database),
     )
+    yield stores
+    if request.param == "postgresql":
+        for store in stores:
+            store.engine.dispose()
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{database["db"]}"'))
+        admin.dispose()
 
 
 def state(tracker: DialogueStateTracker | None) -> dict | None:
