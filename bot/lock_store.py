@@ -3,7 +3,7 @@ atomically, plus a queue in the process.
 
 Rasa's RedisLockStore keeps a ticket list under the key and reads and rewrites it around every
 message: seven synchronous Redis round trips, each blocking Rasa's event loop (5-10 % of
-Rasa's time on PostgreSQL in py-spy), and its read-then-write is not atomic between
+Rasa's samples on PostgreSQL in py-spy), and its read-then-write is not atomic between
 processes. Here a message waits in an asyncio queue of its own process first (the api sends a
 conversation to the same process every time, so this is where messages of one conversation
 meet), then takes the Redis key with SET NX and gives it back with a compare-and-delete: two
@@ -12,7 +12,6 @@ tickets do, so a crashed process frees its conversations.
 """
 
 import asyncio
-import logging
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -23,8 +22,6 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 from redis import asyncio as redis
-
-logger = logging.getLogger(__name__)
 
 # How often a message polls while another process holds its conversation (rare: only when
 # the api's choice of process changed, e.g. while a Rasa process restarts).
