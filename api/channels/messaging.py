@@ -40,7 +40,8 @@ MEDIA_NOT_READ = N_(
     "Ich kann nur Text lesen. Bilder, Sprachnachrichten und Dateien kann ich nicht öffnen. "
     "Bitte schreiben Sie Ihre Frage."
 )
-# After numbered choices (WhatsApp, SMS have no buttons).
+# Channels without buttons: their choices are numbered, and this ends the list.
+NUMBERED_CHANNELS = frozenset({"whatsapp", "sms"})
 CHOOSE_BY_NUMBER = N_("Bitte schreiben Sie die Zahl.")
 # A Telegram button from an older message whose choice is no longer known.
 CHOICE_EXPIRED = N_("Diese Auswahl gilt nicht mehr. Bitte wählen Sie noch einmal.")

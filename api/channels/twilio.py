@@ -20,7 +20,13 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
-from api.channels.messaging import Incoming, answer, numbered_text, split_text
+from api.channels.messaging import (
+    NUMBERED_CHANNELS,
+    Incoming,
+    answer,
+    numbered_text,
+    split_text,
+)
 from api.deps import CountyDep, SettingsDep, get_rasa
 from api.rasa import RasaClient
 from conversations.outbound import STATUS_CALLBACK_PATH, record_delivery
@@ -100,7 +106,7 @@ async def incoming_message(
         channel=channel,
         sender=sender.removeprefix(WHATSAPP_PREFIX).strip(),
         text=None if _media_count(form) else body,
-        numbered=True,
+        numbered=channel in NUMBERED_CHANNELS,
     )
     outgoing = await answer(settings, county, rasa, incoming)
     twiml = MessagingResponse()

@@ -5,6 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
+from api.channels.messaging import NUMBERED_CHANNELS
 from api.deps import CountyDep, SessionDep, SettingsDep, require_internal_token
 from conversations.models import Conversation
 from conversations.service import language_button_payload
@@ -25,6 +26,9 @@ router = APIRouter(tags=["internal"], dependencies=[Depends(require_internal_tok
 FAQ_RESPONSE = "utter_faq"
 DYNAMIC_BUTTONS = (*TOWN_RESPONSES, *SLOT_RESPONSES)
 LANGUAGE_CHOICE_RESPONSE = "utter_switch_language"
+# "Please press a button": on WhatsApp and SMS the repeated question's numbered choices end
+# with "please write the number" instead (api/channels/messaging.py), so these are left out.
+BUTTON_HINTS = ("utter_booking_choose_slot", "utter_screening_use_buttons")
 # How long Rasa may reuse an answer that depends only on the response, its arguments and the
 # language (bot/nlg.py): translations change with a deployment, county settings within this.
 CACHE_SECONDS = 60
@@ -49,6 +53,14 @@ def tracker_language(tracker: dict[str, Any], enabled: list[str]) -> str | None:
     return None
 
 
+def tracker_channel(tracker: dict[str, Any]) -> str | None:
+    """The channel the api attached to the resident's latest message (web, whatsapp, ...)."""
+    for event in reversed(tracker.get("events") or []):
+        if event.get("event") == "user":
+            return (event.get("metadata") or {}).get("channel")
+    return None
+
+
 @router.post("/internal/nlg")
 def nlg(
     body: NlgRequest,
@@ -60,6 +72,8 @@ def nlg(
     template = responses.get(body.response)
     if template is None:
         raise HTTPException(404, f"unknown response {body.response!r}")
+    if body.response in BUTTON_HINTS and tracker_channel(body.tracker) in NUMBERED_CHANNELS:
+        return {"text": "", "buttons": []}  # Rasa sends nothing for an empty text
     language = tracker_language(body.tracker, county.languages)
     language_was_sent = language is not None
     if language is None:
@@ -95,7 +109,9 @@ def nlg(
             {"title": LANGUAGES[code].native_name, "payload": language_button_payload(code)}
             for code in county.languages
         ]
-    cacheable = not needs_data and body.response not in (*DYNAMIC_BUTTONS, FAQ_RESPONSE)
+    # BUTTON_HINTS depend on the channel too.
+    uncacheable = (*DYNAMIC_BUTTONS, FAQ_RESPONSE, *BUTTON_HINTS)
+    cacheable = not needs_data and body.response not in uncacheable
     if cacheable and language_was_sent:
         message["cache_seconds"] = CACHE_SECONDS
     return message

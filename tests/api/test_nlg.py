@@ -20,8 +20,8 @@ def nlg(client, settings, response, tracker=None, token=None, arguments=None):
     )
 
 
-def user_event(language):
-    return {"event": "user", "text": "…", "metadata": {"language": language, "channel": "web"}}
+def user_event(language, channel="web"):
+    return {"event": "user", "text": "…", "metadata": {"language": language, "channel": channel}}
 
 
 def test_refuses_callers_without_the_internal_token(client, settings):
@@ -101,5 +101,18 @@ def test_only_answers_that_depend_on_nothing_but_the_language_may_be_reused(clie
     booked = {"sender_id": "c6", "slots": {"booking_code": "K7Q2MD"}, "events": [user_event("ar")]}
     confirmation = nlg(client, settings, "utter_booking_confirmed", booked).json()
     without_language = nlg(client, settings, "utter_ask_screen_household").json()
-    for answer in (slots, faq.json(), confirmation, without_language):
+    hint = nlg(client, settings, "utter_screening_use_buttons", arabic).json()
+    for answer in (slots, faq.json(), confirmation, without_language, hint):
         assert "cache_seconds" not in answer
+
+
+def test_no_button_hint_where_choices_are_numbers(client, settings):
+    """WhatsApp and SMS have no buttons: their numbered list already says "write the number"."""
+    for response in ("utter_screening_use_buttons", "utter_booking_choose_slot"):
+        for channel in ("web", "telegram", "whatsapp", "sms"):
+            said = channel in ("web", "telegram")
+            tracker = {"sender_id": "c7", "slots": {}, "events": [user_event("ar", channel)]}
+            body = nlg(client, settings, response, tracker).json()
+            assert bool(body["text"]) == said, (response, channel, body)
+            if said:
+                assert dominant_script(body["text"]) == "Arab"

@@ -12,18 +12,24 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from api.channels.messaging import CHOOSE_BY_NUMBER
 from conversations.channels import address_of
 from conversations.models import Conversation
 from conversations.service import pseudonym
 from core.db import get_sessionmaker
 from core.settings import get_settings
+from i18n.catalogs import gettext, pgettext
 from scheduler.models import Booking
-from tests.support.chat import CODE, NOTES, SCREENING
+from tests.support.chat import CODE, NOTES, SCREENING, screen
 from tests.support.twilio_api import signature
 
 pytestmark = pytest.mark.e2e
 
 ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+BUTTON_HINT = {
+    language: pgettext(language, "utter_screening_use_buttons", "Bitte drücken Sie einen Knopf.")
+    for language in ("ar", "de")
+}
 
 
 class WhatsAppResident:
@@ -85,6 +91,16 @@ def book_by_numbers(resident: WhatsAppResident, ask: str, town: str, yes: str, a
     consent = resident.says("1" if resident.language != "ar" else "١")  # the first slot
     answer = consent
     for step in SCREENING:
+        if step == screen("household", "family"):
+            # Words where a choice is asked: the choices again, numbered, without any
+            # "press a button" (there are none on WhatsApp).
+            question = answer
+            answer = resident.says("hmm")
+            assert gettext(resident.language, CHOOSE_BY_NUMBER) in answer, answer
+            assert BUTTON_HINT[resident.language] not in answer, answer
+            assert resident.number_of(answer, payload=step) == resident.number_of(
+                question, payload=step
+            )
         if step.startswith("/"):
             answer = resident.chooses(answer, payload=step)
         else:
