@@ -66,8 +66,36 @@ def send_message(
     variables: dict[str, str] | None = None,
 ) -> OutboundMessage:
     """Sends (or logs) `text` and records it. `variables` fill a WhatsApp template outside the
-    24-hour window (reminders: when, place, code)."""
-    status, provider_id = _deliver(get_settings(), conversation, kind, text, now, variables or {})
+    24-hour window (reminders: when, place, code). Call it before the transaction writes
+    anything, or use deliver_message and record_sent: a provider call inside a transaction
+    that wrote keeps its locks (on SQLite the whole database) for as long as the call takes."""
+    delivery = deliver_message(conversation, kind, text, now, variables)
+    return record_sent(session, conversation, kind, text, now, delivery)
+
+
+Delivery = tuple[str, str | None]  # status, the provider's message id
+
+
+def deliver_message(
+    conversation: Conversation,
+    kind: str,
+    text: str,
+    now: datetime,
+    variables: dict[str, str] | None = None,
+) -> Delivery:
+    """Sends (or logs) `text` without touching the database."""
+    return _deliver(get_settings(), conversation, kind, text, now, variables or {})
+
+
+def record_sent(
+    session: Session,
+    conversation: Conversation,
+    kind: str,
+    text: str,
+    now: datetime,
+    delivery: Delivery,
+) -> OutboundMessage:
+    status, provider_id = delivery
     message = OutboundMessage(
         conversation_id=conversation.id,
         channel=conversation.channel,
@@ -90,7 +118,7 @@ def _deliver(
     text: str,
     now: datetime,
     variables: dict[str, str],
-) -> tuple[str, str | None]:
+) -> Delivery:
     channel = conversation.channel
     if channel not in PUSH_CHANNELS:
         return "undeliverable", None
@@ -118,7 +146,7 @@ def _send_twilio(
     text: str,
     now: datetime,
     variables: dict[str, str],
-) -> tuple[str, str | None]:
+) -> Delivery:
     callback = settings.base_url + STATUS_CALLBACK_PATH
     channel = conversation.channel
     last = conversation.last_inbound_at

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from conversations.models import Conversation
-from conversations.outbound import NOT_SENT, send_message
+from conversations.outbound import NOT_SENT, deliver_message, record_sent, send_message
 from i18n.catalogs import N_, gettext
 from scheduler.models import Booking, County, FeedbackResponse
 from scheduler.presenters import booking_fields
@@ -38,12 +38,30 @@ def _reachable(session: Session, booking: Booking) -> Conversation | None:
     return conversation
 
 
+# A booking, its conversation if the resident can be reached, the text, template variables.
+Due = tuple[Booking, Conversation | None, str, dict[str, str]]
+
+
+def _send_all(session: Session, kind: str, now: datetime, due: list[Due]) -> int:
+    """Every message goes out before anything is written: a provider call inside a transaction
+    that wrote kept its locks (on SQLite the whole database, so every chat message waited) for
+    as long as the provider took. Returns how many went out."""
+    deliveries = [
+        deliver_message(conversation, kind, text, now, variables) if conversation else None
+        for _, conversation, text, variables in due
+    ]
+    for (_, conversation, text, _), delivery in zip(due, deliveries, strict=True):
+        if conversation is not None and delivery is not None:
+            record_sent(session, conversation, kind, text, now, delivery)
+    return sum(delivery is not None for delivery in deliveries)
+
+
 def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
     """One reminder per confirmed booking, `reminder_hours` before; none once cancelled."""
-    sent = 0
-    for county in session.scalars(select(County)):
+    due: list[Due] = []
+    for county in session.scalars(select(County)).all():
         ahead = timedelta(hours=rules_of(county).reminder_hours)
-        due = session.scalars(
+        bookings = session.scalars(
             select(Booking).where(
                 Booking.county_id == county.id,
                 Booking.status == "confirmed",
@@ -51,23 +69,16 @@ def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
                 Booking.starts_at > now,
                 Booking.starts_at <= now + ahead,
             )
-        )
-        for booking in due:
-            booking.reminder_sent_at = now
-            conversation = _reachable(session, booking)
-            if conversation is None:
-                continue
+        ).all()
+        for booking in bookings:
             fields = booking_fields(county, booking, booking.language, base_url)
-            send_message(
-                session,
-                conversation,
-                "reminder",
-                gettext(booking.language, REMINDER, **fields),
-                now,
-                # For WhatsApp's reminder template, after its 24 hours (conversations/outbound.py).
-                variables={name: fields[name] for name in ("when", "place", "code")},
-            )
-            sent += 1
+            text = gettext(booking.language, REMINDER, **fields)
+            # For WhatsApp's reminder template, after its 24 hours (conversations/outbound.py).
+            variables = {name: fields[name] for name in ("when", "place", "code")}
+            due.append((booking, _reachable(session, booking), text, variables))
+    sent = _send_all(session, "reminder", now, due)
+    for booking, *_ in due:
+        booking.reminder_sent_at = now
     session.flush()
     return sent
 
@@ -84,24 +95,22 @@ def tell_cancelled(session: Session, county: County, booking: Booking, now: date
 
 
 def send_feedback_requests(session: Session, now: datetime, base_url: str) -> int:
-    sent = 0
-    due = session.scalars(
+    bookings = session.scalars(
         select(Booking).where(
             Booking.status == "attended",
             Booking.feedback_token.is_not(None),
             Booking.feedback_sent_at.is_(None),
             Booking.attended_at <= now - FEEDBACK_DELAY,
         )
-    )
-    for booking in due:
-        booking.feedback_sent_at = now
-        conversation = _reachable(session, booking)
-        if conversation is None:
-            continue
+    ).all()
+    due: list[Due] = []
+    for booking in bookings:
         url = f"{base_url}/feedback/{booking.feedback_token}"
         text = gettext(booking.language, FEEDBACK_REQUEST, url=url)
-        send_message(session, conversation, "feedback", text, now)
-        sent += 1
+        due.append((booking, _reachable(session, booking), text, {}))
+    sent = _send_all(session, "feedback", now, due)
+    for booking, *_ in due:
+        booking.feedback_sent_at = now
     session.flush()
     return sent
 

@@ -187,8 +187,9 @@ def cancel(booking_id: int, session: SessionDep, county: CountyRowDep, staff: Ma
     if booking.status != "confirmed":
         return _back(booking, error="Nur gebuchte Termine können abgesagt werden.")
     cancel_booking(session, booking, now, reason="staff")
-    told = tell_cancelled(session, county, booking, now)
     audit(session, staff.user, "booking.cancel", now, "booking", booking.id)
+    session.commit()  # before the provider call (conversations/outbound.py send_message)
+    told = tell_cancelled(session, county, booking, now)
     if told:
         return _back(
             booking, notice="Abgesagt. Die Person bekommt eine Nachricht in ihrer Sprache."

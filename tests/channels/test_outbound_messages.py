@@ -7,14 +7,16 @@ from datetime import timedelta
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import Session
 
 from conversations.channels import note_inbound
 from conversations.models import OutboundMessage
 from conversations.outbound import send_message
 from core.db import get_sessionmaker, utcnow
-from scheduler.bookings import confirm_hold, format_code, hold_slot
+from scheduler.bookings import cancel_booking, confirm_hold, format_code, hold_slot
 from scheduler.followups import send_due_reminders
+from scheduler.models import Booking
 from scheduler.service import get_county
 from scheduler.slots import search_slots
 from tests.channels.conftest import new_number
@@ -115,6 +117,39 @@ def test_a_reminder_inside_the_24_hours_is_free_text(session, settings, county, 
     [request] = [r for r in twilio.requests if r["form"]["To"] == f"whatsapp:{number}"]
     assert format_code(booking.code) in request["form"]["Body"]
     assert "Brakel" in request["form"]["Body"]
+    assert reminder_of(session, booking).status == "queued"
+
+
+def test_a_resident_can_cancel_while_their_reminder_is_being_sent(
+    session, settings, county, twilio
+):
+    """The provider is called before the reminder run writes anything. Called inside the
+    transaction, it kept the database's write lock (SQLite; the booking's row on PostgreSQL)
+    while Twilio answered, and every chat message waited for it."""
+    conversation, _ = resident(session)
+    booking = booked(session, settings, conversation)
+    conversation.last_inbound_at = booking.starts_at - timedelta(hours=2)
+    session.commit()
+    cancelled: list[str] = []
+
+    def resident_cancels() -> None:
+        # Another process, waiting at most a second for a lock instead of SQLite's 30.
+        url = settings.sqlalchemy_url
+        impatient = (
+            {"timeout": 1} if url.startswith("sqlite") else {"options": "-c lock_timeout=1000"}
+        )
+        engine = create_engine(url, connect_args=impatient)
+        try:
+            with Session(engine) as other:
+                mine = other.get(Booking, booking.id)
+                cancelled.append(cancel_booking(other, mine, utcnow(), "resident").status)
+                other.commit()
+        finally:
+            engine.dispose()
+
+    twilio.while_sending = resident_cancels
+    assert send_due_reminders(session, booking.starts_at - timedelta(hours=1), settings.base_url)
+    assert cancelled == ["cancelled"]
     assert reminder_of(session, booking).status == "queued"
 
 

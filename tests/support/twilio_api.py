@@ -7,6 +7,7 @@ auth with the account SID and auth token, form fields, a JSON message resource w
 
 import base64
 import itertools
+from collections.abc import Callable
 from email.utils import formatdate
 from urllib.parse import parse_qs
 
@@ -32,6 +33,8 @@ class TwilioApi(LoopbackServer):
     def __init__(self, refuse: bool = False) -> None:
         self.refuse = refuse
         self.requests: list[dict] = []
+        # Runs while a message is "being sent", before Twilio answers: what else can happen then.
+        self.while_sending: Callable[[], None] | None = None
         self._sids = itertools.count(1)
         super().__init__(_Handler)
 
@@ -47,6 +50,8 @@ class _Handler(JsonHandler):
         server.requests.append(
             {"path": self.path, "auth": (user, password), "form": form, "headers": self.headers}
         )
+        if server.while_sending is not None:
+            server.while_sending()
         expected_path = f"/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
         if (user, password) != (ACCOUNT_SID, AUTH_TOKEN):
             self.reply_json(401, {"code": 20003, "message": "Authenticate", "status": 401})
