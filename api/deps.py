@@ -4,7 +4,7 @@ import hmac
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
@@ -61,64 +61,62 @@ class CountyContext:
 
 
 _COUNTY_TTL_SECONDS = 30.0
-_county_cache: dict[str, tuple[float, CountyContext]] = {}
 
 
-def _cached_context(slug: str) -> CountyContext | None:
-    cached = _county_cache.get(slug)
-    return cached[1] if cached and time.monotonic() - cached[0] < _COUNTY_TTL_SECONDS else None
+class _KeptCounty(NamedTuple):
+    read_at: float
+    row: County  # detached: each request merges its own copy
+    context: CountyContext
+
+
+_kept_counties: dict[str, _KeptCounty] = {}
+
+
+def _fresh(slug: str) -> _KeptCounty | None:
+    kept = _kept_counties.get(slug)
+    return kept if kept and time.monotonic() - kept.read_at < _COUNTY_TTL_SECONDS else None
+
+
+def _kept_county(slug: str) -> _KeptCounty:
+    """The served county, read at most every _COUNTY_TTL_SECONDS: only the county config
+    loader changes it. Blocking on a miss: call it in a worker thread from async code."""
+    if kept := _fresh(slug):
+        return kept
+    with get_sessionmaker()() as session:
+        county = get_county(session, slug)
+    if county is None:
+        raise HTTPException(503, f"county {slug!r} is not loaded: run `make demo` or the loader")
+    context = CountyContext(
+        county.slug,
+        county.name,
+        county.languages,
+        county.default_language,
+        frozenset(office["key"] for office in county.offices or []),
+    )
+    kept = _kept_counties[slug] = _KeptCounty(time.monotonic(), county, context)
+    return kept
+
+
+async def _county(settings: Settings) -> _KeptCounty:
+    return _fresh(settings.county) or await run_in_threadpool(_kept_county, settings.county)
 
 
 def load_county_context(settings: Settings) -> CountyContext:
-    """The served county, cached briefly: it changes only when an admin edits it."""
-    if cached := _cached_context(settings.county):
-        return cached
-    with get_sessionmaker()() as session:
-        county = get_county(session, settings.county)
-        if county is None:
-            raise HTTPException(
-                503, f"county {settings.county!r} is not loaded: run `make demo` or the loader"
-            )
-        context = CountyContext(
-            county.slug,
-            county.name,
-            county.languages,
-            county.default_language,
-            frozenset(office["key"] for office in county.offices or []),
-        )
-    _county_cache[settings.county] = (time.monotonic(), context)
-    return context
+    return _kept_county(settings.county).context
 
 
 async def get_county_context(settings: SettingsDep) -> CountyContext:
-    return _cached_context(settings.county) or await run_in_threadpool(
-        load_county_context, settings
-    )
+    return (await _county(settings)).context
 
 
 CountyDep = Annotated[CountyContext, Depends(get_county_context)]
 
 
-_county_rows: dict[str, tuple[float, County]] = {}
-
-
-def _read_county(slug: str) -> County | None:
-    with get_sessionmaker()() as session:
-        return get_county(session, slug)
-
-
 async def get_county_row(session: SessionDep, settings: SettingsDep) -> County:
     """The served county as a row of this request's session, for services that compute with
-    its rules. Read at most every _COUNTY_TTL_SECONDS like the context above (only the config
-    loader changes it); in between, a kept copy joins the session without a query, which
-    every booking step and many NLG answers used to spend on this row."""
-    kept = _county_rows.get(settings.county)
-    if kept is None or time.monotonic() - kept[0] >= _COUNTY_TTL_SECONDS:
-        county = await run_in_threadpool(_read_county, settings.county)
-        if county is None:
-            raise HTTPException(503, f"county {settings.county!r} is not loaded")
-        kept = _county_rows[settings.county] = (time.monotonic(), county)
-    return session.merge(kept[1], load=False)
+    its rules. The kept copy joins the session without a query, which every booking step and
+    many NLG answers used to spend on this row."""
+    return session.merge((await _county(settings)).row, load=False)
 
 
 CountyRowDep = Annotated[County, Depends(get_county_row)]

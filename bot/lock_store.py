@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa.core.lock import TicketLock
@@ -35,6 +36,14 @@ return 0
 """
 
 
+@dataclass
+class _Queue:
+    """The messages of one conversation in this process, taking their turns in arrival order."""
+
+    turn: asyncio.Lock = field(default_factory=asyncio.Lock)
+    messages: int = 0  # holding or waiting for the turn
+
+
 class ConversationLockStore(LockStore):
     def __init__(self, endpoint_config: EndpointConfig | None = None, **kwargs: Any) -> None:
         config = {**(endpoint_config.kwargs if endpoint_config else {}), **kwargs}
@@ -46,8 +55,7 @@ class ConversationLockStore(LockStore):
             password=config.get("password") or None,
         )
         self.key_prefix = f"{config.get('key_prefix', 'kim')}:conversation_lock:"
-        self._queues: dict[str, asyncio.Lock] = {}
-        self._waiting: dict[str, int] = {}
+        self._queues: dict[str, _Queue] = {}
         self._release = self.redis.register_script(_RELEASE)
 
     @asynccontextmanager
@@ -57,10 +65,10 @@ class ConversationLockStore(LockStore):
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = 1,
     ) -> AsyncIterator[TicketLock]:
-        queue = self._queues.setdefault(conversation_id, asyncio.Lock())
-        self._waiting[conversation_id] = self._waiting.get(conversation_id, 0) + 1
+        queue = self._queues.setdefault(conversation_id, _Queue())
+        queue.messages += 1
         try:
-            async with queue:
+            async with queue.turn:
                 key, token = self.key_prefix + conversation_id, uuid.uuid4().hex
                 await self._take(key, token, lock_lifetime)
                 try:
@@ -68,9 +76,9 @@ class ConversationLockStore(LockStore):
                 finally:
                     await self._release(keys=[key], args=[token])
         finally:
-            self._waiting[conversation_id] -= 1
-            if not self._waiting[conversation_id]:
-                del self._waiting[conversation_id], self._queues[conversation_id]
+            queue.messages -= 1
+            if not queue.messages:
+                del self._queues[conversation_id]
 
     async def _take(self, key: str, token: str, lifetime: float) -> None:
         deadline = time.monotonic() + lifetime
