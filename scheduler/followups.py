@@ -46,14 +46,13 @@ def _send_all(session: Session, kind: str, now: datetime, due: list[Due]) -> int
     """Every message goes out before anything is written: a provider call inside a transaction
     that wrote kept its locks (on SQLite the whole database, so every chat message waited) for
     as long as the provider took. Returns how many went out."""
+    reachable = [(c, text, variables) for _, c, text, variables in due if c is not None]
     deliveries = [
-        deliver_message(conversation, kind, text, now, variables) if conversation else None
-        for _, conversation, text, variables in due
+        deliver_message(c, kind, text, now, variables) for c, text, variables in reachable
     ]
-    for (_, conversation, text, _), delivery in zip(due, deliveries, strict=True):
-        if conversation is not None and delivery is not None:
-            record_sent(session, conversation, kind, text, now, delivery)
-    return sum(delivery is not None for delivery in deliveries)
+    for (conversation, text, _), delivery in zip(reachable, deliveries, strict=True):
+        record_sent(session, conversation, kind, text, now, delivery)
+    return len(deliveries)
 
 
 def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
