@@ -5,6 +5,7 @@ the response. The api holds the rules and the data, and renders every word in th
 language (responses with dynamic buttons get their data as arguments).
 """
 
+import asyncio
 import contextlib
 from typing import Any
 
@@ -65,8 +66,12 @@ class ActionBookingStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         try:
-            # A code in the request ("termin k7qm4xpz") means that booking, not a new one.
-            booking = await find_booking(tracker, tracker.latest_message.get("text"))
+            # Both at once: this is the first answer to "I need an appointment".
+            booking, (_, questions) = await asyncio.gather(
+                # A code in the request ("termin k7qm4xpz") means that booking, not a new one.
+                find_booking(tracker, tracker.latest_message.get("text")),
+                api.call("GET", "/internal/intake/questions"),
+            )
         except ApiUnavailable:
             dispatcher.utter_message(response="utter_booking_unavailable")
             return []
@@ -74,11 +79,6 @@ class ActionBookingStart(Action):
             dispatcher.utter_message(
                 response="utter_booking_existing", booking_code=booking["code"]
             )
-            return []
-        try:
-            _, questions = await api.call("GET", "/internal/intake/questions")
-        except ApiUnavailable:
-            dispatcher.utter_message(response="utter_booking_unavailable")
             return []
         return [
             *reset(),
@@ -356,6 +356,10 @@ class ValidateManageBookingForm(FormValidationAction):
     ) -> dict[str, Any]:
         if value is None:
             return {}  # cleared by reset() before the form starts, not an answer
+        if tracker.get_slot("requested_slot") != "booking_code":
+            # Not typed in answer to the form's question (only then is the slot filled from
+            # text): action_manage_booking set it to a booking it has just found.
+            return {"booking_code": value}
         try:
             booking = await find_booking(tracker, str(value))
         except ApiUnavailable:

@@ -19,7 +19,9 @@ from i18n.languages import LANGUAGES
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings = get_settings()
-    app.state.rasa = RasaClient(settings.rasa_urls, settings.rasa_timeout_seconds)
+    app.state.rasa = RasaClient(
+        settings.rasa_urls, settings.rasa_timeout_seconds, settings.rasa_max_in_flight
+    )
     await run_in_threadpool(warm_up, list(LANGUAGES))
     yield
     await app.state.rasa.aclose()

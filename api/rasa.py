@@ -6,9 +6,17 @@ tracker in memory, so affinity replaces a shared tracker store and lock store.
 aiohttp, not httpx: every message passes here, and httpx's connection pool (a readability
 check of the socket and anyio bookkeeping on every request) took a third of the api's
 event-loop time under load (py-spy, `make bench-chat`).
+
+At most `max_in_flight` messages are at one Rasa process at a time; the others wait here, in
+the order they came. Rasa works on every message it has at once, so with 20 residents each
+message took as long as all of them together, and a booking step (two calls to the action
+server, each calling the api) took longest. Waiting in line instead, a message is answered
+soon after its turn comes (`make bench-chat`: p95 and throughput in README).
 """
 
+import asyncio
 import hashlib
+from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
 import aiohttp
@@ -25,12 +33,17 @@ class RasaUnavailable(Exception):
 
 
 class RasaClient:
-    def __init__(self, base_urls: list[str], timeout_seconds: float) -> None:
+    def __init__(
+        self, base_urls: list[str], timeout_seconds: float, max_in_flight: int = 0
+    ) -> None:
+        """`max_in_flight` 0: no line, every message goes to Rasa at once."""
         self._base_urls = [url.rstrip("/") for url in base_urls]
-        self._timeout = aiohttp.ClientTimeout(
-            total=timeout_seconds, connect=CONNECT_TIMEOUT_SECONDS
-        )
+        self._timeout_seconds = timeout_seconds
+        self._timeout = aiohttp.ClientTimeout(connect=CONNECT_TIMEOUT_SECONDS)
         self._session: aiohttp.ClientSession | None = None
+        self._lines = {
+            url: asyncio.Semaphore(max_in_flight) for url in self._base_urls if max_in_flight
+        }
 
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
         """Made on first use: an aiohttp session belongs to the event loop it was made in."""
@@ -48,10 +61,17 @@ class RasaClient:
         return self._base_urls[int.from_bytes(digest[:8], "big") % len(self._base_urls)]
 
     async def send(self, conversation_id: str, text: str, metadata: dict[str, Any]) -> list[dict]:
-        url = f"{self._url_for(conversation_id)}/webhooks/rest/webhook"
+        base_url = self._url_for(conversation_id)
         body = {"sender": conversation_id, "message": text, "metadata": metadata}
         try:
-            async with self._session_for_this_loop().post(url, json=body) as response:
+            # The time in line counts: the resident waits either way.
+            async with (
+                asyncio.timeout(self._timeout_seconds),
+                self._turn(base_url),
+                self._session_for_this_loop().post(
+                    f"{base_url}/webhooks/rest/webhook", json=body
+                ) as response,
+            ):
                 response.raise_for_status()
                 answer = await response.json(content_type=None)
         except (TimeoutError, aiohttp.ClientError, ValueError) as error:
@@ -69,6 +89,10 @@ class RasaClient:
             for message in answer
             if message.get("text") or message.get("buttons")
         ]
+
+    def _turn(self, base_url: str) -> AbstractAsyncContextManager[Any]:
+        line = self._lines.get(base_url)
+        return line if line is not None else nullcontext()
 
     async def aclose(self) -> None:
         if self._session is not None:

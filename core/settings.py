@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
     rasa_timeout_seconds: float = 30.0
+    # Messages one Rasa process works on at once; the others wait in line at the api (api/rasa.py).
+    rasa_max_in_flight: int = 4
     # Where residents reach the api (links, QR codes); defaults to the local address.
     public_url: str | None = None
 

@@ -62,7 +62,7 @@ def consent_or_409(session: Session, conversation_id: str) -> Consent:
 
 
 @router.get("/questions")
-def questions(county: CountyRowDep) -> dict[str, dict[str, list[str]]]:
+async def questions(county: CountyRowDep) -> dict[str, dict[str, list[str]]]:
     """The screening fields this county asks, in order, each with its answer codes."""
     fields = ScreeningConfig.model_validate(county.screening or {}).fields
     return {"fields": {field: list(FIELDS[field][1]) for field in fields}}

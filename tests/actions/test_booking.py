@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import booking
 from actions.api import ApiClient
-from actions.booking import ActionBookingStart, ValidateBookingForm
+from actions.booking import ActionBookingStart, ValidateBookingForm, ValidateManageBookingForm
 
 
 def closed_port() -> int:
@@ -64,4 +64,27 @@ async def test_slots_cleared_before_the_form_starts_are_not_taken_for_answers():
     form = ValidateBookingForm()
     assert await form.validate_booking_confirmed(None, dispatcher, tracker(), domain={}) == {}
     assert await form.validate_booking_municipality(None, dispatcher, tracker(), domain={}) == {}
+    assert dispatcher.messages == []
+
+
+async def test_a_code_the_resident_types_is_looked_up(monkeypatch):
+    monkeypatch.setattr(booking, "api", ApiClient(f"http://127.0.0.1:{closed_port()}", "token"))
+    dispatcher = CollectingDispatcher()
+    asked = tracker({"requested_slot": "booking_code"}, text="k7qm-4xpz")
+    result = await ValidateManageBookingForm().validate_booking_code(
+        "k7qm-4xpz", dispatcher, asked, domain={}
+    )
+    assert result == {"booking_code": None}
+    assert responses(dispatcher) == ["utter_booking_unavailable"]
+
+
+async def test_a_booking_the_manage_action_just_found_is_not_looked_up_again(monkeypatch):
+    """ "Cancel my appointment": found once, then the form asks "really cancel?" straight away."""
+    monkeypatch.setattr(booking, "api", ApiClient(f"http://127.0.0.1:{closed_port()}", "token"))
+    dispatcher = CollectingDispatcher()
+    found = tracker({"booking_code": "K7QM-4XPZ"}, text="/cancel_appointment")
+    result = await ValidateManageBookingForm().validate_booking_code(
+        "K7QM-4XPZ", dispatcher, found, domain={}
+    )
+    assert result == {"booking_code": "K7QM-4XPZ"}
     assert dispatcher.messages == []
