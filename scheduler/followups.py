@@ -2,8 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from conversations.models import Conversation
 from conversations.outbound import NOT_SENT, deliver_message, record_sent, send_message
@@ -42,16 +42,39 @@ def _reachable(session: Session, booking: Booking) -> Conversation | None:
 Due = tuple[Booking, Conversation | None, str, dict[str, str]]
 
 
+def _claim(
+    session: Session, mark: InstrumentedAttribute, due: list[Due], now: datetime
+) -> list[Due]:
+    """Marks the bookings done and commits, before anything goes out: a run that overlaps this
+    one (a slow provider, a second worker) finds them marked and sends nothing twice. A crash
+    between the mark and the message loses that one message, rather than sending it twice."""
+    ids = [booking.id for booking, *_ in due]
+    if not ids:
+        return []
+    claimed = set(
+        session.scalars(
+            update(Booking)
+            .where(Booking.id.in_(ids), mark.is_(None))
+            .values({mark: now})
+            .returning(Booking.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    session.commit()
+    return [entry for booking_id, entry in zip(ids, due, strict=True) if booking_id in claimed]
+
+
 def _send_all(session: Session, kind: str, now: datetime, due: list[Due]) -> int:
-    """Every message goes out before anything is written: a provider call inside a transaction
-    that wrote kept its locks (on SQLite the whole database, so every chat message waited) for
-    as long as the provider took. Returns how many went out."""
+    """Every message goes out before its record is written: a provider call inside a
+    transaction that wrote kept its locks (on SQLite the whole database, so every chat message
+    waited) for as long as the provider took. Returns how many went out."""
     reachable = [(c, text, variables) for _, c, text, variables in due if c is not None]
     deliveries = [
         deliver_message(c, kind, text, now, variables) for c, text, variables in reachable
     ]
     for (conversation, text, _), delivery in zip(reachable, deliveries, strict=True):
         record_sent(session, conversation, kind, text, now, delivery)
+    session.flush()
     return len(deliveries)
 
 
@@ -75,11 +98,7 @@ def send_due_reminders(session: Session, now: datetime, base_url: str) -> int:
             # For WhatsApp's reminder template, after its 24 hours (conversations/outbound.py).
             variables = {name: fields[name] for name in ("when", "place", "code")}
             due.append((booking, _reachable(session, booking), text, variables))
-    sent = _send_all(session, "reminder", now, due)
-    for booking, *_ in due:
-        booking.reminder_sent_at = now
-    session.flush()
-    return sent
+    return _send_all(session, "reminder", now, _claim(session, Booking.reminder_sent_at, due, now))
 
 
 def tell_cancelled(session: Session, county: County, booking: Booking, now: datetime) -> bool:
@@ -107,11 +126,7 @@ def send_feedback_requests(session: Session, now: datetime, base_url: str) -> in
         url = f"{base_url}/feedback/{booking.feedback_token}"
         text = gettext(booking.language, FEEDBACK_REQUEST, url=url)
         due.append((booking, _reachable(session, booking), text, {}))
-    sent = _send_all(session, "feedback", now, due)
-    for booking, *_ in due:
-        booking.feedback_sent_at = now
-    session.flush()
-    return sent
+    return _send_all(session, "feedback", now, _claim(session, Booking.feedback_sent_at, due, now))
 
 
 def booking_for_feedback(session: Session, token: str) -> Booking | None:

@@ -153,6 +153,32 @@ def test_a_resident_can_cancel_while_their_reminder_is_being_sent(
     assert reminder_of(session, booking).status == "queued"
 
 
+def test_a_reminder_run_that_overlaps_a_slow_one_sends_nothing_twice(
+    session, settings, county, twilio
+):
+    """Beat starts a run every 5 minutes; with a slow provider, or two workers, runs overlap."""
+    conversation, number = resident(session)
+    booking = booked(session, settings, conversation)
+    session.commit()
+    due = booking.starts_at - timedelta(hours=1)
+    second_run: list[int] = []
+
+    def another_run_starts() -> None:
+        twilio.while_sending = None
+        engine = create_engine(settings.sqlalchemy_url)
+        try:
+            with Session(engine) as other:
+                second_run.append(send_due_reminders(other, due, settings.base_url))
+                other.commit()
+        finally:
+            engine.dispose()
+
+    twilio.while_sending = another_run_starts
+    assert send_due_reminders(session, due, settings.base_url) == 1
+    assert second_run == [0]
+    assert len([r for r in twilio.requests if r["form"]["To"] == f"whatsapp:{number}"]) == 1
+
+
 def test_a_reminder_after_24_hours_uses_the_languages_template(session, settings, county, twilio):
     conversation, number = resident(session, language="ar", wrote_ago=None)
     booking = booked(session, settings, conversation)

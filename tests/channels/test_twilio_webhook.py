@@ -16,7 +16,7 @@ from conversations.channels import address_of
 from conversations.models import Conversation, OutboundMessage
 from core.db import utcnow
 from i18n.catalogs import gettext
-from scheduler.bookings import confirm_hold, hold_slot
+from scheduler.bookings import cancel_booking, confirm_hold, hold_slot
 from scheduler.followups import send_due_reminders
 from scheduler.service import get_county
 from scheduler.slots import search_slots
@@ -201,7 +201,7 @@ def test_assistant_down_is_said_in_the_conversations_language(phone, rasa):
 
 
 def reminders_due(session, settings, conversation: str) -> list[tuple[str, str]]:
-    """Books a slot for the conversation, runs the reminders an hour before it, rolls back."""
+    """Books a slot for the conversation, runs the reminders an hour before it, cancels it."""
     now = utcnow()
     county = get_county(session, settings.county)
     town = next(m for m in county.municipalities if m.name == "Brakel")
@@ -220,7 +220,8 @@ def reminders_due(session, settings, conversation: str) -> list[tuple[str, str]]
             )
         )
     ]
-    session.rollback()  # the booking was only for this check (and SQLite's lock is released)
+    cancel_booking(session, booking, now, "resident")  # it was only for this check
+    session.commit()
     return sent
 
 
