@@ -58,6 +58,10 @@ class ApiClient:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise ApiUnavailable(str(error)) from error
 
+    async def aclose(self) -> None:
+        if self._kept is not None:
+            await self._kept[1].close()
+
 
 api = ApiClient()
 

@@ -65,16 +65,19 @@ class ActionBookingStart(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        try:
-            # Both at once: this is the first answer to "I need an appointment".
-            booking, (_, questions) = await asyncio.gather(
-                # A code in the request ("termin k7qm4xpz") means that booking, not a new one.
-                find_booking(tracker, tracker.latest_message.get("text")),
-                api.call("GET", "/internal/intake/questions"),
-            )
-        except ApiUnavailable:
-            dispatcher.utter_message(response="utter_booking_unavailable")
-            return []
+        # Both at once: this is the first answer to "I need an appointment".
+        booking, asked = await asyncio.gather(
+            # A code in the request ("termin k7qm4xpz") means that booking, not a new one.
+            find_booking(tracker, tracker.latest_message.get("text")),
+            api.call("GET", "/internal/intake/questions"),
+            return_exceptions=True,
+        )
+        for result in (booking, asked):
+            if isinstance(result, ApiUnavailable):
+                dispatcher.utter_message(response="utter_booking_unavailable")
+                return []
+            if isinstance(result, BaseException):
+                raise result
         if booking:
             dispatcher.utter_message(
                 response="utter_booking_existing", booking_code=booking["code"]
@@ -83,7 +86,7 @@ class ActionBookingStart(Action):
         return [
             *reset(),
             SlotSet("booking_municipality", None),
-            SlotSet("screening_fields", questions["fields"]),
+            SlotSet("screening_fields", asked[1]["fields"]),
             FollowupAction("booking_form"),
         ]
 

@@ -1,19 +1,9 @@
 """Booking actions: answers that need no api, and a clear message when the api is down."""
 
-import socket
-
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import booking
-from actions.api import ApiClient
 from actions.booking import ActionBookingStart, ValidateBookingForm, ValidateManageBookingForm
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def tracker(slots=None, text="") -> Tracker:
@@ -33,8 +23,7 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
     return [m["response"] for m in dispatcher.messages]
 
 
-async def test_when_the_api_is_down_the_resident_is_told_to_try_again(monkeypatch):
-    monkeypatch.setattr(booking, "api", ApiClient(f"http://127.0.0.1:{closed_port()}", "token"))
+async def test_when_the_api_is_down_the_resident_is_told_to_try_again(api_down):
     dispatcher = CollectingDispatcher()
     events = await ActionBookingStart().run(dispatcher, tracker(), domain={})
     assert responses(dispatcher) == ["utter_booking_unavailable"]
@@ -67,8 +56,7 @@ async def test_slots_cleared_before_the_form_starts_are_not_taken_for_answers():
     assert dispatcher.messages == []
 
 
-async def test_a_code_the_resident_types_is_looked_up(monkeypatch):
-    monkeypatch.setattr(booking, "api", ApiClient(f"http://127.0.0.1:{closed_port()}", "token"))
+async def test_a_code_the_resident_types_is_looked_up(api_down):
     dispatcher = CollectingDispatcher()
     asked = tracker({"requested_slot": "booking_code"}, text="k7qm-4xpz")
     result = await ValidateManageBookingForm().validate_booking_code(
@@ -78,9 +66,8 @@ async def test_a_code_the_resident_types_is_looked_up(monkeypatch):
     assert responses(dispatcher) == ["utter_booking_unavailable"]
 
 
-async def test_a_booking_the_manage_action_just_found_is_not_looked_up_again(monkeypatch):
-    """ "Cancel my appointment": found once, then the form asks "really cancel?" straight away."""
-    monkeypatch.setattr(booking, "api", ApiClient(f"http://127.0.0.1:{closed_port()}", "token"))
+async def test_a_booking_the_manage_action_just_found_is_not_looked_up_again(api_down):
+    """Cancelling finds the booking once; then the form asks "really cancel?" straight away."""
     dispatcher = CollectingDispatcher()
     found = tracker({"booking_code": "K7QM-4XPZ"}, text="/cancel_appointment")
     result = await ValidateManageBookingForm().validate_booking_code(

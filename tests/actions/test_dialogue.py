@@ -1,13 +1,9 @@
 """The dialogue actions choose the right response; the api renders its words."""
 
-import socket
-
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import booking
-from actions.api import ApiClient
 from actions.dialogue import ActionFallback, ActionFaq, ActionSwitchLanguage
 
 
@@ -80,11 +76,7 @@ async def test_faq_passes_the_topic_to_the_renderer():
     assert messages[0]["topic"] == "faq_housing"
 
 
-async def test_a_miss_with_a_code_while_the_api_is_down_is_still_answered(monkeypatch):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    monkeypatch.setattr(booking, "api", ApiClient(f"http://127.0.0.1:{closed}", "token"))
+async def test_a_miss_with_a_code_while_the_api_is_down_is_still_answered(api_down):
     message = {"text": "mein termin k7qm-4xpz", "intent": {"name": "nlu_fallback"}}
     messages, events = await run(ActionFallback(), tracker(latest_message=message))
     assert [m["response"] for m in messages] == ["utter_default"]
