@@ -88,15 +88,32 @@ def test_sms_has_no_window_and_no_prefix(session, twilio):
     assert request["form"]["To"] == number and request["form"]["From"] == twilio_api.SMS_FROM
 
 
-def booked(session, settings, conversation):
-    county = get_county(session, settings.county)
-    town = next(m for m in county.municipalities if m.name == "Brakel")
-    slot = search_slots(session, county, town, NOW).slots[0]
-    held = hold_slot(
-        session, county, conversation.id, slot.key, language=conversation.language,
-        channel=conversation.channel, municipality=town, now=NOW,
-    )  # fmt: skip
-    return confirm_hold(session, held.hold_token, NOW)
+@pytest.fixture
+def booked(session, settings):
+    """Books the first free slot in Brakel for a conversation. A reminder run commits its
+    bookings (scheduler/followups.py), so each is cancelled again after the test: later tests
+    find the same free slots."""
+    made: list[int] = []
+
+    def book(conversation) -> Booking:
+        county = get_county(session, settings.county)
+        town = next(m for m in county.municipalities if m.name == "Brakel")
+        slot = search_slots(session, county, town, NOW).slots[0]
+        held = hold_slot(
+            session, county, conversation.id, slot.key, language=conversation.language,
+            channel=conversation.channel, municipality=town, now=NOW,
+        )  # fmt: skip
+        booking = confirm_hold(session, held.hold_token, NOW)
+        made.append(booking.id)
+        return booking
+
+    yield book
+    session.rollback()
+    for booking_id in made:
+        booking = session.get(Booking, booking_id)
+        if booking is not None and booking.status == "confirmed":
+            cancel_booking(session, booking, utcnow(), "resident")
+    session.commit()
 
 
 def reminder_of(session, booking) -> OutboundMessage:
@@ -108,9 +125,9 @@ def reminder_of(session, booking) -> OutboundMessage:
     )
 
 
-def test_a_reminder_inside_the_24_hours_is_free_text(session, settings, county, twilio):
+def test_a_reminder_inside_the_24_hours_is_free_text(session, settings, county, twilio, booked):
     conversation, number = resident(session)
-    booking = booked(session, settings, conversation)
+    booking = booked(conversation)
     due = booking.starts_at - timedelta(hours=1)
     conversation.last_inbound_at = due - timedelta(hours=23)
     send_due_reminders(session, due, settings.base_url)
@@ -121,13 +138,13 @@ def test_a_reminder_inside_the_24_hours_is_free_text(session, settings, county, 
 
 
 def test_a_resident_can_cancel_while_their_reminder_is_being_sent(
-    session, settings, county, twilio
+    session, settings, county, twilio, booked
 ):
     """The provider is called before the reminder run writes anything. Called inside the
     transaction, it kept the database's write lock (SQLite; the booking's row on PostgreSQL)
     while Twilio answered, and every chat message waited for it."""
     conversation, _ = resident(session)
-    booking = booked(session, settings, conversation)
+    booking = booked(conversation)
     conversation.last_inbound_at = booking.starts_at - timedelta(hours=2)
     session.commit()
     cancelled: list[str] = []
@@ -154,11 +171,11 @@ def test_a_resident_can_cancel_while_their_reminder_is_being_sent(
 
 
 def test_a_reminder_run_that_overlaps_a_slow_one_sends_nothing_twice(
-    session, settings, county, twilio
+    session, settings, county, twilio, booked
 ):
     """Beat starts a run every 5 minutes; with a slow provider, or two workers, runs overlap."""
     conversation, number = resident(session)
-    booking = booked(session, settings, conversation)
+    booking = booked(conversation)
     session.commit()
     due = booking.starts_at - timedelta(hours=1)
     second_run: list[int] = []
@@ -179,9 +196,11 @@ def test_a_reminder_run_that_overlaps_a_slow_one_sends_nothing_twice(
     assert len([r for r in twilio.requests if r["form"]["To"] == f"whatsapp:{number}"]) == 1
 
 
-def test_a_reminder_after_24_hours_uses_the_languages_template(session, settings, county, twilio):
+def test_a_reminder_after_24_hours_uses_the_languages_template(
+    session, settings, county, twilio, booked
+):
     conversation, number = resident(session, language="ar", wrote_ago=None)
-    booking = booked(session, settings, conversation)
+    booking = booked(conversation)
     due = booking.starts_at - timedelta(hours=1)
     conversation.last_inbound_at = due - timedelta(hours=30)
     send_due_reminders(session, due, settings.base_url)
