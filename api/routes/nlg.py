@@ -1,5 +1,6 @@
 """Rasa's NLG callback: every bot text is rendered here, in the conversation's language."""
 
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -43,22 +44,22 @@ class NlgRequest(BaseModel):
     channel: dict[str, Any] = {}
 
 
-def tracker_language(tracker: dict[str, Any], enabled: list[str]) -> str | None:
-    """The language the api attached to the resident's latest message."""
+def _user_metadata(tracker: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """What the api attached to each of the resident's messages, latest first."""
     for event in reversed(tracker.get("events") or []):
         if event.get("event") == "user":
-            language = (event.get("metadata") or {}).get("language")
-            if language in enabled:
-                return language
-    return None
+            yield event.get("metadata") or {}
+
+
+def tracker_language(tracker: dict[str, Any], enabled: list[str]) -> str | None:
+    """The language the api attached to the resident's latest message."""
+    languages = (metadata.get("language") for metadata in _user_metadata(tracker))
+    return next((language for language in languages if language in enabled), None)
 
 
 def tracker_channel(tracker: dict[str, Any]) -> str | None:
     """The channel the api attached to the resident's latest message (web, whatsapp, ...)."""
-    for event in reversed(tracker.get("events") or []):
-        if event.get("event") == "user":
-            return (event.get("metadata") or {}).get("channel")
-    return None
+    return next((metadata.get("channel") for metadata in _user_metadata(tracker)), None)
 
 
 @router.post("/internal/nlg")
