@@ -28,6 +28,7 @@ BOOKING_SLOTS = (
     "booking_slot",
     "booking_hold",
     "booking_after",
+    "booking_offer",
     "booking_confirmed",
     "booking_code",
     "booking_action",
@@ -120,13 +121,17 @@ class ValidateBookingForm(ScreeningValidation, FormValidationAction):
             return {}  # cleared by reset() before the form starts, not an answer
         try:
             _, found = await api.call(
-                "GET", "/internal/booking/municipalities/match", params={"text": str(value)}
+                "GET",
+                "/internal/booking/municipalities/match",
+                params={"text": str(value), "offer": "true"},
             )
         except ApiUnavailable:
             dispatcher.utter_message(response="utter_booking_unavailable")
             return {"booking_municipality": None}
         if found.get("slug"):
-            return {"booking_municipality": found["slug"]}
+            # The slot question comes next: action_ask_booking_slot offers these.
+            offer = found.get("offer") and {**found["offer"], "municipality": found["slug"]}
+            return {"booking_municipality": found["slug"], "booking_offer": offer}
         dispatcher.utter_message(
             response="utter_booking_municipality_unknown", suggestions=found.get("suggestions")
         )
@@ -209,15 +214,19 @@ class ActionAskBookingSlot(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        municipality = tracker.get_slot("booking_municipality")
+        after = tracker.get_slot("booking_after")
+        offer = tracker.get_slot("booking_offer") or {}
+        # What the town's validation just found, unless the resident asked for later days.
+        found = offer if offer.get("municipality") == municipality and not after else None
+        status = 200
         try:
-            status, found = await api.call(
-                "GET",
-                "/internal/booking/slots",
-                params={
-                    "municipality": tracker.get_slot("booking_municipality"),
-                    "after": tracker.get_slot("booking_after"),
-                },
-            )
+            if found is None:
+                status, found = await api.call(
+                    "GET",
+                    "/internal/booking/slots",
+                    params={"municipality": municipality, "after": after},
+                )
         except ApiUnavailable:
             dispatcher.utter_message(response="utter_booking_unavailable")
             return [ActiveLoop(None), SlotSet("requested_slot", None), *reset()]
@@ -231,7 +240,8 @@ class ActionAskBookingSlot(Action):
             slots=found["slots"],
             next_after=found["next_after"],
         )
-        return []
+        # Offered once: asked again (a taken slot, an expired hold), it searches anew.
+        return [SlotSet("booking_offer", None)] if offer else []
 
 
 class ActionAskBookingConfirmed(Action):

@@ -67,7 +67,6 @@ def screening_placeholders(
     slots: dict[str, Any],
     arguments: dict[str, Any],
     language: str,
-    base_url: str,
 ) -> dict[str, str]:
     fields = slots.get("screening_fields") or {}
     lines = []
@@ -87,7 +86,6 @@ def screening_placeholders(
             if picked
             else ""
         ),
-        "privacy_url": f"{base_url}/privacy?lang={language}",
     }
     service = arguments.get("service")
     if isinstance(service, dict):

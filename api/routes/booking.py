@@ -27,19 +27,13 @@ from scheduler.bookings import (
     hold_slot,
     release_hold,
 )
-from scheduler.models import Booking, Municipality
+from scheduler.models import Booking, County, Municipality
 from scheduler.municipalities import match_municipality
 from scheduler.slots import search_slots
 
 router = APIRouter(
     prefix="/internal/booking", tags=["internal"], dependencies=[Depends(require_internal_token)]
 )
-
-
-class MunicipalityOut(BaseModel):
-    slug: str | None
-    name: str | None
-    suggestions: list[str]
 
 
 class SlotOut(BaseModel):
@@ -52,6 +46,14 @@ class SlotsOut(BaseModel):
     slots: list[SlotOut]
     scope: str | None
     next_after: date | None
+
+
+class MunicipalityOut(BaseModel):
+    slug: str | None
+    name: str | None
+    suggestions: list[str]
+    # With `offer=true` and a match: the town's first free slots, as GET /slots finds them.
+    offer: SlotsOut | None = None
 
 
 class HoldIn(BaseModel):
@@ -112,13 +114,33 @@ def _municipality(session: Session, county_id: int, slug: str) -> Municipality:
     return town
 
 
+def _slots_out(
+    session: Session, county: County, town: Municipality, after: date | None
+) -> SlotsOut:
+    found = search_slots(session, county, town, utcnow(), after=after)
+    return SlotsOut(
+        slots=[
+            SlotOut(key=s.key, starts_at=s.starts_at, location_id=s.location_id)
+            for s in found.slots
+        ],
+        scope=found.scope,
+        next_after=found.next_after,
+    )
+
+
 @router.get("/municipalities/match", response_model=MunicipalityOut)
-def match(session: SessionDep, county: CountyRowDep, text: str) -> MunicipalityOut:
+def match(
+    session: SessionDep, county: CountyRowDep, text: str, offer: bool = False
+) -> MunicipalityOut:
+    """`offer`: the slots come with the town, so the resident's choice of town costs the
+    booking form one call to the api, not two (the slot question follows at once)."""
     found = match_municipality(session, county, text)
+    town = found.municipality
     return MunicipalityOut(
-        slug=found.municipality.slug if found.municipality else None,
-        name=found.municipality.name if found.municipality else None,
-        suggestions=[town.slug for town in found.suggestions],
+        slug=town.slug if town else None,
+        name=town.name if town else None,
+        suggestions=[suggestion.slug for suggestion in found.suggestions],
+        offer=_slots_out(session, county, town, None) if offer and town else None,
     )
 
 
@@ -129,16 +151,7 @@ def slots(
     municipality: str,
     after: Annotated[date | None, Query()] = None,
 ) -> SlotsOut:
-    town = _municipality(session, county.id, municipality)
-    found = search_slots(session, county, town, utcnow(), after=after)
-    return SlotsOut(
-        slots=[
-            SlotOut(key=s.key, starts_at=s.starts_at, location_id=s.location_id)
-            for s in found.slots
-        ],
-        scope=found.scope,
-        next_after=found.next_after,
-    )
+    return _slots_out(session, county, _municipality(session, county.id, municipality), after)
 
 
 @router.post("/holds", response_model=HoldOut, status_code=201)

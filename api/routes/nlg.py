@@ -80,20 +80,25 @@ def nlg(
     if language is None:
         conversation = session.get(Conversation, body.tracker.get("sender_id", ""))
         language = conversation.language if conversation else county.default_language
+    # The same for every conversation in a language: answers using only these are cached.
+    fixed = {
+        "county_name": county.name,
+        "privacy_url": f"{settings.base_url}/privacy?lang={language}",
+    }
     variables = {
         **{k: v for k, v in (body.tracker.get("slots") or {}).items() if v is not None},
         **body.arguments,
-        "county_name": county.name,
+        **fixed,
     }
     # Most answers need nothing from the database beyond their text: only these look further.
-    needs_data = bool(placeholders(template.text) - {"county_name"})
+    needs_data = bool(placeholders(template.text) - fixed.keys())
     if needs_data or body.response in DYNAMIC_BUTTONS:
         county_row = get_county(session, county.slug)
         variables |= booking_placeholders(
             session, county_row, body.arguments, language, settings.base_url
         )
         variables |= screening_placeholders(
-            responses, body.tracker.get("slots") or {}, body.arguments, language, settings.base_url
+            responses, body.tracker.get("slots") or {}, body.arguments, language
         )
     message = render(template, body.response, language, variables)
     if body.response in DYNAMIC_BUTTONS:
@@ -110,8 +115,9 @@ def nlg(
             {"title": LANGUAGES[code].native_name, "payload": language_button_payload(code)}
             for code in county.languages
         ]
-    # BUTTON_HINTS depend on the channel too.
-    uncacheable = (*DYNAMIC_BUTTONS, FAQ_RESPONSE, *BUTTON_HINTS)
+    # Slots and FAQ answers change at any time; BUTTON_HINTS depend on the channel too. Town
+    # buttons are county settings, like the county's name.
+    uncacheable = (*SLOT_RESPONSES, FAQ_RESPONSE, *BUTTON_HINTS)
     cacheable = not needs_data and body.response not in uncacheable
     if cacheable and language_was_sent:
         message["cache_seconds"] = CACHE_SECONDS

@@ -3,7 +3,12 @@
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.booking import ActionBookingStart, ValidateBookingForm, ValidateManageBookingForm
+from actions.booking import (
+    ActionAskBookingSlot,
+    ActionBookingStart,
+    ValidateBookingForm,
+    ValidateManageBookingForm,
+)
 
 
 def tracker(slots=None, text="") -> Tracker:
@@ -75,3 +80,30 @@ async def test_a_booking_the_manage_action_just_found_is_not_looked_up_again(api
     )
     assert result == {"booking_code": "K7QM-4XPZ"}
     assert dispatcher.messages == []
+
+
+OFFER = {
+    "municipality": "brakel",
+    "slots": [{"key": "1-2026-12-01T09:00-30", "starts_at": "2026-12-01T08:00:00Z"}],
+    "scope": "own",
+    "next_after": "2026-12-02",
+}
+
+
+async def test_the_slots_found_with_the_town_are_offered_without_searching_again(api_down):
+    dispatcher = CollectingDispatcher()
+    chosen = tracker({"booking_municipality": "brakel", "booking_offer": OFFER})
+    events = await ActionAskBookingSlot().run(dispatcher, chosen, domain={})
+    assert dispatcher.messages[0]["response"] == "utter_ask_booking_slot"
+    assert dispatcher.messages[0]["slots"] == OFFER["slots"]
+    assert events == [{"event": "slot", "timestamp": None, "name": "booking_offer", "value": None}]
+
+
+async def test_later_days_or_another_town_are_searched_anew(api_down):
+    for slots in (
+        {"booking_municipality": "brakel", "booking_offer": OFFER, "booking_after": "2026-12-07"},
+        {"booking_municipality": "warburg", "booking_offer": OFFER},
+    ):
+        dispatcher = CollectingDispatcher()
+        await ActionAskBookingSlot().run(dispatcher, tracker(slots), domain={})
+        assert responses(dispatcher) == ["utter_booking_unavailable"]  # it asked the api

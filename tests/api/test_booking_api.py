@@ -59,6 +59,18 @@ def test_town_matching_suggests_when_unsure(internal):
     assert unsure["slug"] is None and "beverungen" in unsure["suggestions"]
 
 
+def test_a_matched_town_comes_with_the_slots_the_search_offers(internal):
+    """The booking form asks the api once for the town and its slots."""
+    params = {"text": "brakl", "offer": "true"}
+    found = internal.get("/internal/booking/municipalities/match", params=params).json()
+    searched = internal.get("/internal/booking/slots", params={"municipality": "brakel"}).json()
+    assert found["slug"] == "brakel"
+    assert found["offer"] == searched and searched["slots"]
+    unsure = {"text": "Berlin", "offer": "true"}
+    found = internal.get("/internal/booking/municipalities/match", params=unsure).json()
+    assert found["offer"] is None
+
+
 def test_hold_confirm_twice_find_and_cancel(internal):
     conversation = new_conversation()
     slot = first_slot(internal)

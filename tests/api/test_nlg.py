@@ -95,6 +95,14 @@ def test_only_answers_that_depend_on_nothing_but_the_language_may_be_reused(clie
     question = nlg(client, settings, "utter_ask_screen_household", arabic).json()
     assert question["cache_seconds"] > 0
     assert question["buttons"]
+    # The privacy link differs only by language, like the text around it.
+    consent = nlg(client, settings, "utter_ask_consent_given", arabic).json()
+    assert consent["cache_seconds"] > 0
+    assert f"{settings.base_url}/privacy?lang=ar" in consent["text"]
+    towns = nlg(client, settings, "utter_ask_booking_municipality", arabic).json()
+    assert towns["cache_seconds"] > 0
+    brakel = '/inform{"booking_municipality": "brakel"}'
+    assert brakel in [button["payload"] for button in towns["buttons"]]
 
     slots = nlg(client, settings, "utter_ask_booking_slot", arabic).json()
     faq = nlg(client, settings, "utter_faq", arabic, arguments={"topic": "faq_registration"})
