@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,9 @@ from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy.sparse import csr_matrix, issparse
+from sklearn.exceptions import ConvergenceWarning
 
 _SAME_LETTER = str.maketrans(
     {
@@ -147,6 +150,13 @@ class LogisticRegressionIntentClassifier(LogisticRegressionClassifier):
         )
         stacked.sum_duplicates()
         return stacked
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """`max_iter` stops the solver early on purpose (bot/config.yml: more iterations gave
+        the same held-out scores), so scikit-learn's warning about it is not printed."""
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=ConvergenceWarning)
+            return super().train(training_data)
 
     def process(self, messages: list[Message]) -> list[Message]:
         weights = getattr(self.clf, "coef_", None)

@@ -6,6 +6,7 @@ import json
 import os
 import random
 import secrets
+import warnings
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
+from sklearn.exceptions import ConvergenceWarning
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -152,6 +154,26 @@ def test_the_classifier_reads_the_same_features_as_rasas_own(tmp_path):
         got = ours._create_X(batch)
         assert got.shape == expected.shape == (len(batch), expected.shape[1])
         assert (got != expected).nnz == 0
+
+
+def test_training_stopped_early_on_purpose_prints_no_solver_warning(tmp_path):
+    """bot/config.yml caps the solver's iterations; `make run` should not look broken."""
+    texts = ["hallo", "hi du", "termin bitte", "ich brauche einen termin"]
+    messages = featurised(tmp_path, texts)
+    for message, intent in zip(messages, ["greet", "greet", "book", "book"], strict=True):
+        message.set("intent", intent)
+    config = {**LogisticRegressionClassifier.get_default_config(), "max_iter": 1}
+    classifier = LogisticRegressionIntentClassifier.create(
+        config,
+        LocalModelStorage(tmp_path),
+        Resource("classifier"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        classifier.train(TrainingData(messages))
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    assert classifier.process(messages[:1])[0].get("intent")["name"] in ("greet", "book")
 
 
 def test_a_malformed_action_server_answer_is_still_refused():
