@@ -2,9 +2,10 @@
 
 For the shipped pipeline (bot/config.yml, reported as "shipped") and each candidate in
 bench/nlu/pipelines/: train on bot/data (the held-out examples in
-bench/nlu/heldout/ are never trained on), parse every held-out message with the trained
-model in Rasa itself, and print intent accuracy and macro-F1 per language, training time,
-model size and time per message. Then language-ID accuracy of i18n/detect.py on the same
+bench/nlu/heldout*/ are never trained on), parse every held-out message with the trained
+model in Rasa itself, and print intent accuracy and macro-F1 per language for each split
+(i18n/nlu_examples.py: HELDOUT_SPLITS) and both together, training time, model size and time
+per message. Then language-ID accuracy of i18n/detect.py on the same
 messages, for 1-3 word and 4+ word messages separately.
 """
 
@@ -20,19 +21,19 @@ from pathlib import Path
 
 from i18n.detect import detect_language
 from i18n.languages import LANGUAGES
-from i18n.nlu_examples import read_examples
+from i18n.nlu_examples import HELDOUT_SPLITS, read_examples
 from scripts.train_model import BOT, RASA, ROOT, bot_env
 
-HELDOUT = ROOT / "bench" / "nlu" / "heldout"
 PIPELINES = ROOT / "bench" / "nlu" / "pipelines"
 FALLBACK = "nlu_fallback"
 
 
-def heldout() -> list[tuple[str, str, str]]:
-    """(language, intent, text) for every held-out example."""
+def heldout() -> list[tuple[str, str, str, str]]:
+    """(split, language, intent, text) for every held-out example."""
     return [
-        (path.stem, intent, text)
-        for path in sorted(HELDOUT.glob("*.yml"))
+        (split, path.stem, intent, text)
+        for split in HELDOUT_SPLITS
+        for path in sorted((ROOT / "bench" / "nlu" / split).glob("*.yml"))
         for intent, texts in read_examples(path).items()
         for text in texts
     ]
@@ -78,13 +79,23 @@ def parse(model: Path, texts: list[str], workdir: Path) -> list[dict]:
 
 
 def report_pipeline(name: str, rows, parsed, seconds: float, model: Path) -> None:
-    by_language: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for (language, intent, _), result in zip(rows, parsed, strict=True):
-        by_language[language].append((intent, result["intent"]))
     print(
         f"\n## {name}: trained in {seconds:.0f} s, model {model.stat().st_size / 1e6:.1f} MB, "
         f"{statistics.median(r['ms'] for r in parsed):.1f} ms per message (median)"
     )
+    splits = [(split, {split}) for split in HELDOUT_SPLITS if any(r[0] == split for r in rows)]
+    if len(splits) > 1:
+        splits.append(("both splits", set(HELDOUT_SPLITS)))
+    for title, chosen in splits:
+        by_language: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for (split, language, intent, _), result in zip(rows, parsed, strict=True):
+            if split in chosen:
+                by_language[language].append((intent, result["intent"]))
+        print(f"\n### {title}")
+        report_languages(by_language)
+
+
+def report_languages(by_language: dict[str, list[tuple[str, str]]]) -> None:
     print(f"{'language':10} {'n':>5} {'accuracy':>9} {'macro-F1':>9} {'fallback':>9}")
     f1s = []
     for language in sorted(by_language):
@@ -106,7 +117,7 @@ def report_language_id(rows) -> None:
     enabled = list(LANGUAGES)
     buckets: dict[str, list[bool]] = defaultdict(list)
     per_language: dict[str, list[bool]] = defaultdict(list)
-    for language, _, text in rows:
+    for _, language, _, text in rows:
         detection = detect_language(text, enabled)
         correct = detection is not None and detection.language == language
         bucket = "1-3 words" if len(text.split()) <= 3 else "4+ words"
@@ -130,14 +141,14 @@ def main() -> None:
     configs = [candidates[name] for name in args.pipelines or candidates]
     rows = heldout()
     print(
-        f"held-out: {len(rows)} messages in {len({r[0] for r in rows})} languages; "
-        f"cores: {os.cpu_count()}"
+        f"held-out: {len(rows)} messages in {len({r[1] for r in rows})} languages, "
+        f"splits {', '.join(sorted({r[0] for r in rows}))}; cores: {os.cpu_count()}"
     )
     with tempfile.TemporaryDirectory(prefix="kim-bench-nlu-") as tmp:
         workdir = Path(tmp)
         for name, config in zip(args.pipelines or candidates, configs, strict=True):
             model, seconds = train(name, config, workdir)
-            parsed = parse(model, [text for _, _, text in rows], workdir)
+            parsed = parse(model, [text for *_, text in rows], workdir)
             report_pipeline(name, rows, parsed, seconds, model)
     report_language_id(rows)
 
