@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from staff.models import AuditEntry, LoginAttempt, StaffSession, StaffUser
@@ -15,8 +15,14 @@ from staff.roles import Role
 # Sessions end after this much idleness, and in any case after a working day.
 IDLE_TIMEOUT = timedelta(minutes=30)
 MAX_SESSION = timedelta(hours=10)
-# Rate limit: this many failed logins per account name within the window lock it for the window.
+# Rate limit, per window: this many failed logins for an account from one address lock the
+# account for that address only, so nobody can lock a colleague out by typing her name; an
+# account that fails this often from all addresses together is locked everywhere (guessing
+# from many addresses). Behind a reverse proxy the address is the forwarded one only when
+# uvicorn trusts the proxy (FORWARDED_ALLOW_IPS); otherwise every login shares the proxy's
+# address and the lock is per account, as if there were one address.
 MAX_FAILURES = 5
+MAX_FAILURES_PER_ACCOUNT = 50
 FAILURE_WINDOW = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 
@@ -99,15 +105,21 @@ def set_password(session: Session, user: StaffUser, password: str) -> None:
     end_all_sessions(session, user)
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime) -> StaffUser:
-    """The user, or LoginRefused (wrong or inactive), or LoginLocked (too many failures)."""
+def _failures(session: Session, now: datetime, *conditions: ColumnElement[bool]) -> int:
+    recent = LoginAttempt.at > now - FAILURE_WINDOW
+    return session.scalar(select(func.count()).where(recent, *conditions)) or 0
+
+
+def authenticate(
+    session: Session, email: str, password: str, now: datetime, *, client: str
+) -> StaffUser:
+    """The user, or LoginRefused (wrong or inactive), or LoginLocked (too many failures).
+    `client` is the address the login comes from."""
     key = _normalise_email(email)
-    failures = session.scalar(
-        select(func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.key == key, LoginAttempt.at > now - FAILURE_WINDOW)
-    )
-    if failures >= MAX_FAILURES:
+    client = client[:64]
+    here = _failures(session, now, LoginAttempt.key == key, LoginAttempt.client == client)
+    everywhere = _failures(session, now, LoginAttempt.key == key)
+    if here >= MAX_FAILURES or everywhere >= MAX_FAILURES_PER_ACCOUNT:
         raise LoginLocked
     user = session.scalar(select(StaffUser).where(StaffUser.email == key))
     try:
@@ -116,12 +128,14 @@ def authenticate(session: Session, email: str, password: str, now: datetime) -> 
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        session.add(LoginAttempt(key=key, at=now))
+        session.add(LoginAttempt(key=key, client=client, at=now))
         session.flush()
         raise LoginRefused
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+    session.execute(
+        delete(LoginAttempt).where(LoginAttempt.key == key, LoginAttempt.client == client)
+    )
     user.last_login_at = now
     return user
 

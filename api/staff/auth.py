@@ -86,7 +86,8 @@ def login(
         raise HTTPException(403, "CSRF-Token fehlt oder ist ungültig. Bitte die Seite neu laden.")
     now = utcnow()
     try:
-        user = authenticate(session, email, password, now)
+        client = request.client.host if request.client else ""
+        user = authenticate(session, email, password, now, client=client)
     except LoginLocked:
         session.commit()
         return _login_page(

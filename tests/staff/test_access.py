@@ -145,6 +145,26 @@ def test_a_wrong_password_is_refused_and_five_failures_lock_the_account(app, use
     assert StaffBrowser(app).login(users[A].email, PASSWORD).status_code == 303
 
 
+def test_failures_from_one_address_do_not_lock_the_colleague_out_everywhere(
+    app, users, monkeypatch
+):
+    """Anyone who knows a staff member's e-mail could otherwise lock her out at will."""
+    stranger = StaffBrowser(app, address="198.51.100.23")
+    for _ in range(5):
+        assert stranger.login(users[C].email, "falsches-passwort-123").status_code == 401
+    assert stranger.login(users[C].email, PASSWORD).status_code == 429
+    at_the_office = StaffBrowser(app, address="203.0.113.7")
+    assert at_the_office.login(users[C].email, PASSWORD).status_code == 303
+    # Guessing from many addresses still locks the account everywhere.
+    monkeypatch.setattr("staff.service.MAX_FAILURES_PER_ACCOUNT", 8)
+    for number in range(3):
+        guesser = StaffBrowser(app, address=f"192.0.2.{number}")
+        assert guesser.login(users[C].email, "falsches-passwort-123").status_code == 401
+    assert (
+        StaffBrowser(app, address="203.0.113.8").login(users[C].email, PASSWORD).status_code == 429
+    )
+
+
 def test_an_idle_session_expires(browser, users, session):
     member = browser(users[A])
     assert member.get("/staff/users").status_code == 200

@@ -53,11 +53,12 @@ class StaffBrowser:
     `target` is the app (in-process) or the URL of a running front door (tests/e2e).
     """
 
-    def __init__(self, target, user: StaffUser | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, target, user: StaffUser | None = None, address: str = "testclient") -> None:  # type: ignore[no-untyped-def]
+        """`address`: the client address an in-process app sees (another office, at home)."""
         if isinstance(target, str):
             self.client = httpx.Client(base_url=target, follow_redirects=False, timeout=30)
         else:
-            self.client = TestClient(target, follow_redirects=False)
+            self.client = TestClient(target, follow_redirects=False, client=(address, 50000))
         self.client.headers["accept"] = "text/html"
         self.csrf = ""
         if user is not None:
