@@ -48,10 +48,7 @@ class LoginAttempt(Base):
     """Failed logins per account name and client address, counted for the rate limit."""
 
     __tablename__ = "staff_login_attempts"
-    __table_args__ = (
-        Index("ix_staff_login_attempts_key_at", "key", "at"),
-        Index("ix_staff_login_attempts_client_at", "client", "at"),
-    )
+    __table_args__ = (Index("ix_staff_login_attempts_key_at", "key", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from staff.models import AuditEntry, LoginAttempt, StaffSession, StaffUser
@@ -105,11 +105,6 @@ def set_password(session: Session, user: StaffUser, password: str) -> None:
     end_all_sessions(session, user)
 
 
-def _failures(session: Session, now: datetime, *conditions: ColumnElement[bool]) -> int:
-    recent = LoginAttempt.at > now - FAILURE_WINDOW
-    return session.scalar(select(func.count()).where(recent, *conditions)) or 0
-
-
 def authenticate(
     session: Session, email: str, password: str, now: datetime, *, client: str
 ) -> StaffUser:
@@ -117,8 +112,11 @@ def authenticate(
     `client` is the address the login comes from."""
     key = _normalise_email(email)
     client = client[:64]
-    here = _failures(session, now, LoginAttempt.key == key, LoginAttempt.client == client)
-    everywhere = _failures(session, now, LoginAttempt.key == key)
+    here, everywhere = session.execute(
+        select(func.count().filter(LoginAttempt.client == client), func.count()).where(
+            LoginAttempt.key == key, LoginAttempt.at > now - FAILURE_WINDOW
+        )
+    ).one()
     if here >= MAX_FAILURES or everywhere >= MAX_FAILURES_PER_ACCOUNT:
         raise LoginLocked
     user = session.scalar(select(StaffUser).where(StaffUser.email == key))

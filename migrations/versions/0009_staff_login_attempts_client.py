@@ -21,10 +21,8 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("client", sa.String(length=64), nullable=False, server_default="")
         )
-        batch_op.create_index("ix_staff_login_attempts_client_at", ["client", "at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("staff_login_attempts", schema=None) as batch_op:
-        batch_op.drop_index("ix_staff_login_attempts_client_at")
         batch_op.drop_column("client")
