@@ -7,10 +7,13 @@ of the conversation. These stores keep the decoded events instead; what Rasa get
 same tracker.
 """
 
+import asyncio
 import json
+import threading
 from collections import OrderedDict
 from typing import Any, NamedTuple
 
+import sqlalchemy as sa
 from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -60,83 +63,113 @@ class CachedSQLTrackerStore(SQLTrackerStore):
     tracker saved from elsewhere (the row count is not what was kept) drops the kept copy and
     the next read is Rasa's own. Another Rasa process may write the same conversation: its
     rows have higher ids and are read like any other.
+
+    The database work runs in a worker thread: Rasa calls its stores from its event loop, and
+    every round trip to PostgreSQL (a commit waits for the disk) stopped all other
+    conversations of the process. A kept conversation is read with one SELECT and saved with
+    one INSERT, each a statement of its own, without Rasa's BEGIN, COMMIT or ROLLBACK.
     """
 
     def __init__(self, *args: Any, cached_conversations: int = CACHED_CONVERSATIONS, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.capacity = int(cached_conversations)
         self.kept: OrderedDict[str, _Kept] = OrderedDict()
+        self._kept_lock = threading.Lock()  # worker threads of different conversations
+        # The same connection pool; one statement is one transaction.
+        self.statements = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        table = self.SQLEvent.__table__
+        self._added_since = (
+            sa.select(table.c.id, table.c.data)
+            .where(table.c.sender_id == sa.bindparam("sender_id"))
+            .where(table.c.id > sa.bindparam("last_id"))
+            .order_by(table.c.id)
+        )
+
+    def _take(self, sender_id: str) -> _Kept | None:
+        with self._kept_lock:
+            return self.kept.pop(sender_id, None)
 
     def _keep(self, sender_id: str, kept: _Kept) -> None:
-        """Callers pop the conversation first, so it goes in as the most recently used."""
-        self.kept[sender_id] = kept
-        while len(self.kept) > self.capacity:
-            self.kept.popitem(last=False)
+        """Callers take the conversation first, so it goes in as the most recently used."""
+        with self._kept_lock:
+            self.kept[sender_id] = kept
+            while len(self.kept) > self.capacity:
+                self.kept.popitem(last=False)
 
     def _read(self, sender_id: str) -> list[Event]:
+        kept = self._take(sender_id)
+        if kept is not None:
+            with self.statements.connect() as connection:
+                rows = connection.execute(
+                    self._added_since, {"sender_id": sender_id, "last_id": kept.last_id}
+                ).all()
+            added = deserialise_events([json.loads(row.data) for row in rows])
+            if not any(isinstance(event, SessionStarted) for event in added):
+                events = kept.events + added
+                last_id = rows[-1].id if rows else kept.last_id
+                self._keep(sender_id, _Kept(last_id, events, just_read=True))
+                return events
         with self.session_scope() as session:
-            kept = self.kept.pop(sender_id, None)
-            if kept is not None:
-                last_id, events, _ = kept
-                rows = (
-                    session.query(self.SQLEvent.id, self.SQLEvent.data)
-                    .filter(self.SQLEvent.sender_id == sender_id, self.SQLEvent.id > last_id)
-                    .order_by(self.SQLEvent.id)
-                    .all()
-                )
-                added = deserialise_events([json.loads(row.data) for row in rows])
-                if not any(isinstance(event, SessionStarted) for event in added):
-                    events = events + added
-                    last_id = rows[-1].id if rows else last_id
-                    self._keep(sender_id, _Kept(last_id, events, just_read=True))
-                    return events
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
             rows = rows.with_entities(self.SQLEvent.id, self.SQLEvent.data).all()
-            events = deserialise_events([json.loads(row.data) for row in rows])
-            # A new conversation has no rows: all its rows will have ids above 0.
-            self._keep(sender_id, _Kept(rows[-1].id if rows else 0, events, just_read=True))
-            return events
+        events = deserialise_events([json.loads(row.data) for row in rows])
+        # A new conversation has no rows: all its rows will have ids above 0.
+        self._keep(sender_id, _Kept(rows[-1].id if rows else 0, events, just_read=True))
+        return events
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool
     ) -> DialogueStateTracker | None:
         if fetch_events_from_all_sessions or not self.domain:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        events = self._read(sender_id)
+        events = await asyncio.to_thread(self._read, sender_id)
         if not events:
             return None
         return DialogueStateTracker.from_events(sender_id, events, self.domain.slots)
 
-    async def save(self, tracker: DialogueStateTracker) -> None:
-        """Rasa's save, keeping the saved events when they are exactly what the table holds."""
-        await self.stream_events(tracker)
-        sender_id = tracker.sender_id
-        kept = self.kept.pop(sender_id, None)
-        with self.session_scope() as session:
-            if kept is not None and kept.just_read:
-                count = len(kept.events)
-            else:
+    def _insert(self, connection: sa.engine.Connection, sender_id: str, events: list[Event]) -> int:
+        """Writes the events as rows in one statement; the id of the last row."""
+        rows = []
+        for event in events:
+            data = event.as_dict()
+            rows.append(
+                {
+                    "sender_id": sender_id,
+                    "type_name": event.type_name,
+                    "timestamp": data.get("timestamp"),
+                    "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+                    "action_name": data.get("name"),
+                    "data": json.dumps(data),
+                }
+            )
+        table = self.SQLEvent.__table__
+        insert = table.insert().values(rows)
+        if connection.dialect.implicit_returning:  # PostgreSQL
+            return max(connection.execute(insert.returning(table.c.id)).scalars())
+        return connection.execute(insert).lastrowid  # SQLite: the last row's
+
+    def _write(self, sender_id: str, events: list[Event]) -> None:
+        kept = self._take(sender_id)
+        if kept is not None and kept.just_read:
+            count = len(kept.events)  # exactly what the table holds
+            last_id = kept.last_id
+            if events[count:]:
+                with self.statements.connect() as connection:
+                    last_id = self._insert(connection, sender_id, events[count:])
+        else:  # as Rasa does: count the rows, then add the rest, in one transaction
+            with self.session_scope() as session:
                 query = self._event_query(session, sender_id, fetch_events_from_all_sessions=False)
                 count = query.count()
-            rows = []
-            for event in list(tracker.events)[count:]:
-                data = event.as_dict()
-                rows.append(
-                    self.SQLEvent(
-                        sender_id=sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
-            session.add_all(rows)
-            session.flush()
-            last_id = rows[-1].id if rows else kept.last_id if kept else None
-            session.commit()
-        events = list(tracker.events)
+                last_id = kept.last_id if kept else None
+                if events[count:]:
+                    last_id = self._insert(session.connection(), sender_id, events[count:])
+                session.commit()
         was_what_we_kept = (kept is None and count == 0) or (kept and len(kept.events) == count)
         new_session = any(isinstance(event, SessionStarted) for event in events[count:])
         if was_what_we_kept and not new_session and last_id is not None:
             self._keep(sender_id, _Kept(last_id, events, just_read=False))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Rasa's save, keeping the saved events when they are exactly what the table holds."""
+        await self.stream_events(tracker)
+        await asyncio.to_thread(self._write, tracker.sender_id, list(tracker.events))

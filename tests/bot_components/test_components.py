@@ -1,11 +1,13 @@
 """The custom Rasa parts (bot/components.py, bot/nlg.py, bot/serve.py), in the bot environment."""
 
 import ast
+import asyncio
 import copy
 import json
 import os
 import random
 import secrets
+import threading
 import warnings
 from pathlib import Path
 
@@ -532,6 +534,39 @@ async def test_a_new_session_is_read_from_its_start_as_rasa_does(sql_stores):
     assert state(restored) == state(await rasas.retrieve("conversation-1"))
     full = await cached.retrieve_full_tracker("conversation-1")
     assert len(full.events) == len(tracker.events)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="KIM_TEST_POSTGRES_URL is not set")
+@pytest.mark.parametrize("sql_stores", ["postgresql"], indirect=True)
+async def test_a_conversation_waiting_for_the_database_does_not_stop_the_others(sql_stores):
+    """Rasa calls the store from its event loop: a save that waits (here for a lock, in
+    production for the disk) must not hold up the other conversations of the process."""
+    cached, other_process, _ = sql_stores
+    await cached.save(three_turns())
+    tracker = await cached.retrieve("conversation-1")
+    tracker.update(ActionExecuted("action_listen"))
+    finished = []
+    blocker = other_process.engine.connect()
+    transaction = blocker.begin()
+    blocker.execute(text("LOCK TABLE events IN EXCLUSIVE MODE"))  # writes wait, reads do not
+    release = threading.Timer(3, transaction.commit)
+    release.start()
+    try:
+
+        async def save() -> None:
+            await cached.save(tracker)
+            finished.append("save")
+
+        async def another_conversation() -> None:
+            assert await cached.retrieve("conversation-2") is None
+            finished.append("another conversation")
+
+        await asyncio.gather(save(), another_conversation())
+    finally:
+        release.join()
+        blocker.close()
+    assert finished == ["another conversation", "save"]
+    assert state(await other_process.retrieve("conversation-1")) == state(tracker)
 
 
 def random_event(rng: random.Random) -> Event:
