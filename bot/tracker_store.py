@@ -14,7 +14,11 @@ from collections import OrderedDict
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import InMemoryTrackerStore, SQLTrackerStore
+from rasa.core.tracker_store import (
+    InMemoryTrackerStore,
+    SQLTrackerStore,
+    create_engine_kwargs,
+)
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -75,8 +79,11 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self.capacity = int(cached_conversations)
         self.kept: OrderedDict[str, _Kept] = OrderedDict()
         self._kept_lock = threading.Lock()  # worker threads of different conversations
-        # The same connection pool; one statement is one transaction.
-        self.statements = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        # Connections of their own that stay in autocommit: one statement is one transaction.
+        # (Switching a pooled connection to autocommit and back cost a round trip each time.)
+        self.statements = sa.create_engine(
+            self.engine.url, isolation_level="AUTOCOMMIT", **create_engine_kwargs(self.engine.url)
+        )
         table = self.SQLEvent.__table__
         self._added_since = (
             sa.select(table.c.id, table.c.data)

@@ -461,6 +461,8 @@ def sql_stores(request, tmp_path):
     if request.param == "postgresql":
         for store in stores:
             store.engine.dispose()
+            if isinstance(store, CachedSQLTrackerStore):
+                store.statements.dispose()
         admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{database["db"]}"'))
