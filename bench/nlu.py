@@ -21,7 +21,7 @@ from pathlib import Path
 
 from i18n.detect import detect_language
 from i18n.languages import LANGUAGES
-from i18n.nlu_examples import HELDOUT_SPLITS, read_examples
+from i18n.nlu_examples import HELDOUT_DIRS, HELDOUT_SPLITS, read_examples
 from scripts.train_model import BOT, RASA, ROOT, bot_env
 
 PIPELINES = ROOT / "bench" / "nlu" / "pipelines"
@@ -32,8 +32,8 @@ def heldout() -> list[tuple[str, str, str, str]]:
     """(split, language, intent, text) for every held-out example."""
     return [
         (split, path.stem, intent, text)
-        for split in HELDOUT_SPLITS
-        for path in sorted((ROOT / "bench" / "nlu" / split).glob("*.yml"))
+        for split, directory in HELDOUT_DIRS.items()
+        for path in sorted(directory.glob("*.yml"))
         for intent, texts in read_examples(path).items()
         for text in texts
     ]

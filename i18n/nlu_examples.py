@@ -8,6 +8,10 @@ import yaml
 # by other hands and never trained on: "heldout" with the training data's first version,
 # "heldout-b" later by writers who saw neither the training data nor the first split.
 HELDOUT_SPLITS = ("heldout", "heldout-b")
+HELDOUT_DIRS = {
+    split: Path(__file__).resolve().parent.parent / "bench" / "nlu" / split
+    for split in HELDOUT_SPLITS
+}
 
 
 def read_examples(path: Path) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from i18n.nlu_examples import HELDOUT_SPLITS, read_examples  # noqa: E402
+from i18n.nlu_examples import HELDOUT_DIRS, read_examples  # noqa: E402
 
 CONTRACT = [
     "greet",
@@ -58,8 +58,8 @@ def check(language: str, trained: dict[str, str]) -> list[str]:
     problems = []
     train = read_examples(ROOT / "bot" / "data" / "nlu" / f"{language}.yml")
     splits = [("train", train, MIN_TRAIN)]
-    for split in HELDOUT_SPLITS:
-        path = ROOT / "bench" / "nlu" / split / f"{language}.yml"
+    for split, directory in HELDOUT_DIRS.items():
+        path = directory / f"{language}.yml"
         if path.exists():
             splits.append((split, read_examples(path), MIN_HELDOUT))
     seen: dict[str, str] = {}

@@ -9,11 +9,10 @@ import yaml
 
 from core.settings import PROJECT_ROOT
 from i18n.languages import LANGUAGES
-from i18n.nlu_examples import HELDOUT_SPLITS, read_examples
+from i18n.nlu_examples import HELDOUT_DIRS, read_examples
 from scripts.train_model import bot_env
 
 BOT = PROJECT_ROOT / "bot"
-HELDOUT = [PROJECT_ROOT / "bench" / "nlu" / split for split in HELDOUT_SPLITS]
 MIN_EXAMPLES = 20
 # Intents that belong to no language: their examples live in one file of their own.
 LANGUAGE_NEUTRAL = {"nonsense": BOT / "data" / "nlu" / "nonsense.yml"}
@@ -92,7 +91,7 @@ def test_no_example_is_labelled_with_two_intents_or_also_held_out():
                 key = text.casefold().strip()
                 assert seen.setdefault(key, intent) == intent, f"{text!r}: {seen[key]} vs {intent}"
     for language in trained_languages():
-        for directory in HELDOUT:
+        for directory in HELDOUT_DIRS.values():
             for texts in examples(language, directory).values():
                 for text in texts:
                     assert text.casefold().strip() not in seen, f"held-out {text!r} is trained on"
