@@ -22,7 +22,7 @@ from pathlib import Path
 from i18n.detect import detect_language
 from i18n.languages import LANGUAGES
 from i18n.nlu_examples import HELDOUT_DIRS, HELDOUT_SPLITS, read_examples
-from scripts.train_model import BOT, RASA, ROOT, bot_env
+from scripts.train_model import BOT, ROOT, bot_env, train_command
 
 PIPELINES = ROOT / "bench" / "nlu" / "pipelines"
 FALLBACK = "nlu_fallback"
@@ -57,13 +57,8 @@ def train(name: str, config: Path, out: Path) -> tuple[Path, float]:
     env = bot_env() | {"RASA_CACHE_DIRECTORY": str(out / f"cache-{name}")}
     started = time.perf_counter()
     subprocess.run(
-        [
-            *RASA, "train", "--config", str(config),
-            "--domain", str(BOT / "domain.yml"), "--data", str(BOT / "data"),
-            "--out", str(out), "--fixed-model-name", name, "--skip-validation",
-        ],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )  # fmt: skip
+        train_command(config, out, name), cwd=ROOT, env=env, check=True, capture_output=True
+    )
     return out / f"{name}.tar.gz", time.perf_counter() - started
 
 
