@@ -91,6 +91,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
             .where(table.c.id > sa.bindparam("last_id"))
             .order_by(table.c.id)
         )
+        self._insert_returning_id = table.insert().returning(table.c.id)
 
     def _take(self, sender_id: str) -> _Kept | None:
         with self._kept_lock:
@@ -149,11 +150,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     "data": json.dumps(data),
                 }
             )
+        if connection.dialect.insert_executemany_returning:  # PostgreSQL
+            # One statement for all rows (psycopg2's execute_values), compiled once: a
+            # multi-row VALUES clause is a new statement for SQLAlchemy every time (1 ms).
+            return max(connection.execute(self._insert_returning_id, rows).scalars())
         table = self.SQLEvent.__table__
-        insert = table.insert().values(rows)
-        if connection.dialect.implicit_returning:  # PostgreSQL
-            return max(connection.execute(insert.returning(table.c.id)).scalars())
-        return connection.execute(insert).lastrowid  # SQLite: the last row's
+        return connection.execute(table.insert().values(rows)).lastrowid  # SQLite: the last row's
 
     def _write(self, sender_id: str, events: list[Event]) -> None:
         kept = self._take(sender_id)
