@@ -17,6 +17,7 @@ from lingua import IsoCode639_1, LanguageDetector, LanguageDetectorBuilder
 
 from i18n.languages import LANGUAGES
 from i18n.ngram_model import NgramLanguageModel, model_for, normalise
+from i18n.nlu_examples import TRAINING_DIR
 from i18n.scripts import dominant_script
 
 SHORT_MESSAGE_WORDS = 3
@@ -98,7 +99,7 @@ def _detector(codes: tuple[str, ...]) -> LanguageDetector | None:
 
 
 def ngram_model() -> NgramLanguageModel:
-    return model_for(Path(__file__).resolve().parent.parent / "bot" / "data" / "nlu")
+    return model_for(TRAINING_DIR)
 
 
 def warm_up(codes: list[str]) -> None:

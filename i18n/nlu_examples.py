@@ -7,11 +7,10 @@ import yaml
 # The held-out splits under bench/nlu/ that measure the model (make bench-nlu), each written
 # by other hands and never trained on: "heldout" with the training data's first version,
 # "heldout-b" later by writers who saw neither the training data nor the first split.
+_ROOT = Path(__file__).resolve().parent.parent
+TRAINING_DIR = _ROOT / "bot" / "data" / "nlu"
 HELDOUT_SPLITS = ("heldout", "heldout-b")
-HELDOUT_DIRS = {
-    split: Path(__file__).resolve().parent.parent / "bench" / "nlu" / split
-    for split in HELDOUT_SPLITS
-}
+HELDOUT_DIRS = {split: _ROOT / "bench" / "nlu" / split for split in HELDOUT_SPLITS}
 
 
 def read_examples(path: Path) -> dict[str, list[str]]:

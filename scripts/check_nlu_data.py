@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from i18n.nlu_examples import HELDOUT_DIRS, read_examples  # noqa: E402
+from i18n.nlu_examples import HELDOUT_DIRS, TRAINING_DIR, read_examples  # noqa: E402
 
 CONTRACT = [
     "greet",
@@ -48,7 +48,7 @@ def trained_anywhere() -> dict[str, str]:
     another language's file is trained on too (German office words, "english please")."""
     return {
         text.casefold().strip(): f"{path.stem} train"
-        for path in sorted((ROOT / "bot" / "data" / "nlu").glob("*.yml"))
+        for path in sorted(TRAINING_DIR.glob("*.yml"))
         for texts in read_examples(path).values()
         for text in texts
     }
@@ -56,7 +56,7 @@ def trained_anywhere() -> dict[str, str]:
 
 def check(language: str, trained: dict[str, str]) -> list[str]:
     problems = []
-    train = read_examples(ROOT / "bot" / "data" / "nlu" / f"{language}.yml")
+    train = read_examples(TRAINING_DIR / f"{language}.yml")
     splits = [("train", train, MIN_TRAIN)]
     for split, directory in HELDOUT_DIRS.items():
         path = directory / f"{language}.yml"

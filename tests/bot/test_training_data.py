@@ -9,13 +9,13 @@ import yaml
 
 from core.settings import PROJECT_ROOT
 from i18n.languages import LANGUAGES
-from i18n.nlu_examples import HELDOUT_DIRS, read_examples
+from i18n.nlu_examples import HELDOUT_DIRS, TRAINING_DIR, read_examples
 from scripts.train_model import bot_env
 
 BOT = PROJECT_ROOT / "bot"
 MIN_EXAMPLES = 20
 # Intents that belong to no language: their examples live in one file of their own.
-LANGUAGE_NEUTRAL = {"nonsense": BOT / "data" / "nlu" / "nonsense.yml"}
+LANGUAGE_NEUTRAL = {"nonsense": TRAINING_DIR / "nonsense.yml"}
 # Sent only by buttons (/inform{"booking_slot": ...}); text must never be classified as it.
 BUTTON_ONLY = {"inform"}
 
@@ -24,7 +24,7 @@ def domain_intents() -> list[str]:
     return yaml.safe_load((BOT / "domain.yml").read_text())["intents"]
 
 
-def examples(language: str, directory: Path = BOT / "data" / "nlu") -> dict[str, list[str]]:
+def examples(language: str, directory: Path = TRAINING_DIR) -> dict[str, list[str]]:
     return read_examples(directory / f"{language}.yml")
 
 
