@@ -2,16 +2,18 @@
 
 import hmac
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Annotated, NamedTuple
 
+import anyio
+from anyio import CancelScope, CapacityLimiter
 from fastapi import Depends, Header, HTTPException, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.rasa import RasaClient
-from core.db import get_sessionmaker
+from core.db import get_autocommit_sessionmaker, get_sessionmaker
 from core.settings import Settings, get_settings
 from scheduler.models import County
 from scheduler.service import get_county
@@ -26,14 +28,43 @@ async def settings_dependency() -> Settings:
 SettingsDep = Annotated[Settings, Depends(settings_dependency)]
 
 
-def get_session() -> Iterator[Session]:
+async def get_session() -> AsyncIterator[Session]:
+    """Opening a session does no I/O, so it happens on the event loop. Ending one that holds
+    a connection does: that runs in a worker thread, on a limiter of its own (as FastAPI
+    ends a plain generator dependency), so a full thread pool cannot hold up a commit. A plain
+    generator here cost two hand-overs to the thread pool per request."""
     session = get_sessionmaker()()
     try:
         yield session
-        session.commit()
     except BaseException:
-        session.rollback()
+        await _end(session, session.rollback)
         raise
+    else:
+        await _end(session, session.commit)
+
+
+async def _end(session: Session, finish: Callable[[], None]) -> None:
+    def finish_and_close() -> None:
+        try:
+            finish()
+        finally:
+            session.close()
+
+    transaction = session.get_transaction()
+    unused = transaction is None or not transaction._connections  # no connection checked out
+    if unused and not (session.new or session.dirty or session.deleted):
+        finish_and_close()  # nothing to send to the database
+        return
+    with CancelScope(shield=True):
+        await anyio.to_thread.run_sync(finish_and_close, limiter=CapacityLimiter(1))
+
+
+async def get_read_session() -> AsyncIterator[Session]:
+    """For routes that only read (Rasa's and the action server's questions to the api): an
+    autocommit session (core/db.py) ends without I/O, so without a worker thread."""
+    session = get_autocommit_sessionmaker()()
+    try:
+        yield session
     finally:
         session.close()
 
@@ -45,6 +76,7 @@ def get_session() -> Iterator[Session]:
 # waiting for the very locks the uncommitted transaction holds (a stall until SQLite gives
 # up after 30 s; tests/api/test_booking_api.py has the case).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 @dataclass(frozen=True)
@@ -119,7 +151,12 @@ async def get_county_row(session: SessionDep, settings: SettingsDep) -> County:
     return session.merge((await _county(settings)).row, load=False)
 
 
+async def get_read_county_row(session: ReadSessionDep, settings: SettingsDep) -> County:
+    return await get_county_row(session, settings)
+
+
 CountyRowDep = Annotated[County, Depends(get_county_row)]
+ReadCountyRowDep = Annotated[County, Depends(get_read_county_row)]
 
 
 async def require_internal_token(

@@ -84,10 +84,24 @@ def get_sessionmaker() -> sessionmaker[Session]:
     return sessionmaker(bind=get_engine(), expire_on_commit=False)
 
 
+@lru_cache
+def get_autocommit_sessionmaker() -> sessionmaker[Session]:
+    """Sessions whose every statement is its own transaction, on the same pool.
+
+    For a unit of work that only reads, or writes with one statement: each chat message's
+    conversation row, Rasa's questions to the api. A transaction there adds BEGIN and COMMIT,
+    two of its four round trips to PostgreSQL, and its end needed a worker thread; an
+    autocommit session ends without I/O. Reads see the same data: PostgreSQL's default
+    (READ COMMITTED) takes a fresh snapshot for every statement anyway.
+    """
+    engine = get_engine().execution_options(isolation_level="AUTOCOMMIT")
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
 @contextmanager
-def session_scope() -> Iterator[Session]:
+def session_scope(autocommit: bool = False) -> Iterator[Session]:
     """A unit of work for tasks and CLIs: commit on success, roll back on error."""
-    session = get_sessionmaker()()
+    session = (get_autocommit_sessionmaker() if autocommit else get_sessionmaker())()
     try:
         yield session
         session.commit()

@@ -62,7 +62,7 @@ def conversation_id_for(settings: Settings, channel: str, sender: str) -> str:
 
 
 def _known_language(conversation_id: str, county: CountyContext) -> str:
-    with session_scope() as session:
+    with session_scope(autocommit=True) as session:
         conversation = session.get(Conversation, conversation_id)
         return conversation.language if conversation else county.default_language
 
@@ -87,7 +87,7 @@ async def converse(
         # The rate limit is counted here, off the event loop: with Redis it is a round trip.
         if not rate_limiter().allow(conversation_id):
             return None
-        with session_scope() as session:
+        with session_scope(autocommit=True) as session:  # one write at most
             conversation, switched = record_message(
                 session, conversation_id, channel, text, language, source,
                 county.languages, county.default_language,

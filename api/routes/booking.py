@@ -8,7 +8,13 @@ from pydantic import BaseModel
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from api.deps import CountyRowDep, SessionDep, require_internal_token
+from api.deps import (
+    CountyRowDep,
+    ReadCountyRowDep,
+    ReadSessionDep,
+    SessionDep,
+    require_internal_token,
+)
 from api.routes.intake import consent_or_409, conversation_or_404
 from conversations.models import Conversation
 from core.db import utcnow
@@ -130,7 +136,7 @@ def _slots_out(
 
 @router.get("/municipalities/match", response_model=MunicipalityOut)
 def match(
-    session: SessionDep, county: CountyRowDep, text: str, offer: bool = False
+    session: ReadSessionDep, county: ReadCountyRowDep, text: str, offer: bool = False
 ) -> MunicipalityOut:
     """`offer`: the slots come with the town, so the resident's choice of town costs the
     booking form one call to the api, not two (the slot question follows at once)."""
@@ -146,8 +152,8 @@ def match(
 
 @router.get("/slots", response_model=SlotsOut)
 def slots(
-    session: SessionDep,
-    county: CountyRowDep,
+    session: ReadSessionDep,
+    county: ReadCountyRowDep,
     municipality: str,
     after: Annotated[date | None, Query()] = None,
 ) -> SlotsOut:
@@ -226,7 +232,7 @@ def release(body: TokenIn, session: SessionDep) -> None:
 
 @router.get("/bookings", response_model=BookingOut)
 def find(
-    session: SessionDep, conversation_id: str | None = None, code: str | None = None
+    session: ReadSessionDep, conversation_id: str | None = None, code: str | None = None
 ) -> BookingOut:
     """By code (typed by the resident) or the conversation's own active booking."""
     booking = booking_by_code(session, code) if code else None

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
 from api.channels.messaging import NUMBERED_CHANNELS
-from api.deps import CountyDep, SessionDep, SettingsDep, require_internal_token
+from api.deps import CountyDep, ReadSessionDep, SettingsDep, require_internal_token
 from conversations.models import Conversation
 from conversations.service import language_button_payload
 from faq.service import find_answer
@@ -67,7 +67,7 @@ def nlg(
     body: NlgRequest,
     settings: SettingsDep,
     county: CountyDep,
-    session: SessionDep,
+    session: ReadSessionDep,
 ) -> dict[str, Any]:
     responses = load_responses(settings.bot_domain_path)
     template = responses.get(body.response)
