@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
+import aiohttp
 import sqlalchemy as sa
 
 from scripts.stack import ROOT, running_stack
@@ -47,7 +47,7 @@ REDIS_URL = os.environ.get("KIM_BENCH_REDIS_URL", "redis://127.0.0.1:6379")
 class Resident:
     """One conversation partner; `direct` talks to Rasa's REST channel instead of the api."""
 
-    client: httpx.AsyncClient
+    client: aiohttp.ClientSession
     url: str
     direct: bool
     language: str
@@ -69,10 +69,10 @@ class Resident:
             else {"sender_id": self.sender, "text": text, "language": self.language}
         )
         started = time.perf_counter()
-        response = await self.client.post(self.url, json=body)
+        async with self.client.post(self.url, json=body, raise_for_status=True) as response:
+            answer = await response.json()
         self.latencies.append(time.perf_counter() - started)
-        response.raise_for_status()
-        return response.json() if self.direct else response.json()["messages"]
+        return answer if self.direct else answer["messages"]
 
     @staticmethod
     def buttons(messages: list[dict]) -> list[dict]:
@@ -117,7 +117,10 @@ class Resident:
 async def measure(
     url: str, direct: bool, concurrency: int, rounds: int, booking: bool
 ) -> dict[str, float]:
-    async with httpx.AsyncClient(timeout=120) as client:
+    # aiohttp, as in the api (api/rasa.py): the residents share the machine with what they
+    # measure, and httpx cost them several times more CPU per message.
+    timeout = aiohttp.ClientTimeout(total=120)
+    async with aiohttp.ClientSession(timeout=timeout) as client:
         residents = [
             Resident(client, url, direct, ("de", "ar")[n % 2], n) for n in range(concurrency)
         ]
