@@ -637,6 +637,22 @@ def test_a_button_payload_is_parsed_as_rasas_pipeline_parses_it(trained_processo
     assert ours == rasas
 
 
+def test_training_examples_are_cleaned_as_rasa_cleans_them_and_keep_their_fingerprint():
+    def examples() -> list[Message]:
+        texts = [("hallo", "greet "), ("hallo", "greet"), ("termin", "book_appointment")]
+        made = [Message(data={"text": text, "intent": intent}) for text, intent in texts]
+        made.append(Message(data={"text": "was ist kim", "response": " faq "}))
+        return made
+
+    ours, rasas = examples(), examples()
+    hashed = ours[2].fingerprint()
+    cleaned = TrainingData.sanitize_examples(ours)
+    expected = bot.serve._rasa_sanitize_examples(rasas)
+    assert [m.data for m in cleaned] == [m.data for m in expected]
+    assert [m.data["text"] for m in cleaned] == ["hallo", "termin", "was ist kim"]
+    assert cleaned[1].fingerprint() is hashed  # nothing to strip: not hashed again
+
+
 def test_a_copied_slot_is_what_copy_copy_made_and_changes_apart_from_the_original():
     domain = Domain.load(str(Path(__file__).parents[2] / "bot" / "domain.yml"))
     assert domain.slots
