@@ -51,7 +51,8 @@ async def _end(session: Session, finish: Callable[[], None]) -> None:
             session.close()
 
     transaction = session.get_transaction()
-    unused = transaction is None or not transaction._connections  # no connection checked out
+    # No connection checked out (SQLAlchemy has no public way to ask).
+    unused = transaction is None or not transaction._connections
     if unused and not (session.new or session.dirty or session.deleted):
         finish_and_close()  # nothing to send to the database
         return

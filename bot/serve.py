@@ -36,10 +36,10 @@ Rasa 3.6 spends CPU on work it repeats for every message:
   when a model is retrained from unchanged inputs, and scripts/train_model.py trains only when
   they changed: here nothing is fingerprinted or cached (and `--force` skips Rasa's run that
   fingerprints the whole graph to look for cached parts);
-- in training, every merge of training data (one per data file, importer and language) sets
-  every example's intent again, stripped, which drops the example's cached fingerprint, so
-  all 36,000 examples were hashed anew to drop duplicates each time: here an intent or
-  response is set only when stripping changes it (the same examples, in the same order).
+- in training, every merge of training data (Rasa merges file by file, then importer by
+  importer) sets every example's intent again, stripped, which drops the example's cached
+  fingerprint, so all 36,000 examples were hashed anew to drop duplicates each time: here an
+  intent or response is set only when stripping changes it (the same examples, same order).
 Usage: the same arguments as `rasa`, e.g. `python -m bot.serve run --port 5005`.
 """
 

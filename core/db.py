@@ -90,9 +90,10 @@ def get_autocommit_sessionmaker() -> sessionmaker[Session]:
 
     For a unit of work that only reads, or writes with one statement: each chat message's
     conversation row, Rasa's questions to the api. A transaction there adds BEGIN and COMMIT,
-    two of its four round trips to PostgreSQL, and its end needed a worker thread; an
-    autocommit session ends without I/O. Reads see the same data: PostgreSQL's default
-    (READ COMMITTED) takes a fresh snapshot for every statement anyway.
+    two of a read's four round trips to PostgreSQL (the pool's check is another), and an
+    autocommit session ends without I/O, so the api ends it on the event loop. Reads see the
+    same data: PostgreSQL's default (READ COMMITTED) takes a fresh snapshot for every
+    statement anyway.
     """
     engine = get_engine().execution_options(isolation_level="AUTOCOMMIT")
     return sessionmaker(bind=engine, expire_on_commit=False)
