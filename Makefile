@@ -27,13 +27,13 @@ export UV_LINK_MODE := copy
 ENV_FILES := var/local.env$(if $(wildcard .env),$(comma).env)
 
 .PHONY: help install run test test-app test-bot test-postgres browser lint format migrate demo admin model \
-        i18n-extract i18n-update i18n-compile bench bench-chat bench-nlu bench-booking bench-intake clean
+        i18n-extract i18n-update i18n-compile bench bench-chat bench-api bench-nlu bench-booking bench-intake clean
 
 help:
 	@echo "make run    install, migrate, load the demo county, train if stale, start everything"
 	@echo "make test   install and run every test (SQLite; PostgreSQL too when KIM_TEST_POSTGRES_URL is set)"
 	@echo "make admin EMAIL=you@county.example   the first admin account (asks for a password)"
-	@echo "other: install migrate demo model browser lint format i18n-extract i18n-update i18n-compile bench bench-chat bench-nlu clean"
+	@echo "other: install migrate demo model browser lint format i18n-extract i18n-update i18n-compile bench bench-chat bench-api bench-nlu clean"
 
 # --- installation -----------------------------------------------------------------------------
 $(UV):
@@ -130,7 +130,7 @@ i18n-update: i18n-extract
 i18n-compile: i18n/.compiled
 
 # --- measurement ------------------------------------------------------------------------------
-bench: bench-chat
+bench: bench-chat bench-api
 
 # Chat latency through the front door beside Rasa alone; embedded and PostgreSQL + Redis.
 bench-chat: install model
@@ -141,6 +141,10 @@ clean:
 
 bench-nlu: install
 	$(APP_PY) -m bench.nlu
+
+# The api alone on PostgreSQL (no Rasa): CPU time per request of its busiest routes.
+bench-api: install
+	$(APP_PY) -m bench.api
 
 # Slot search and concurrent booking on PostgreSQL (KIM_BENCH_POSTGRES_URL, default local).
 bench-booking: install
